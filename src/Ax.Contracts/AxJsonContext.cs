@@ -1,0 +1,15 @@
+using System.Text.Json.Serialization;
+
+namespace Ax.Contracts;
+
+/// <summary>Source-generated JSON for everything that crosses the REST API and the control socket.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(AppInfo[]))]
+[JsonSerializable(typeof(ServerInfo[]))]
+[JsonSerializable(typeof(SocketInfo[]))]
+[JsonSerializable(typeof(ProxyInfo[]))]
+[JsonSerializable(typeof(ErrorInfo))]
+[JsonSerializable(typeof(NodeInfo))]
+[JsonSerializable(typeof(RunRequest))]
+[JsonSerializable(typeof(RunReply))]
+public sealed partial class AxJsonContext : JsonSerializerContext;

@@ -1,0 +1,29 @@
+using Ax.Contracts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Ax.Api;
+
+/// <summary>
+/// The REST API (seed 003: "most of the CLI commands are simply a front end to the REST API"). Served on
+/// run-dir/api.sock for the CLI, and on --rest-port on the node's loopback.
+/// </summary>
+internal static class RestApi
+{
+    internal const string Prefix = "/api/v1";
+
+    internal static void Map(IEndpointRouteBuilder routes, ResourceViews views, NodeInfo node)
+    {
+        var api = routes.MapGroup(Prefix);
+        api.MapGet("/node", () => TypedResults.Json(node, AxJsonContext.Default.NodeInfo));
+        api.MapGet("/apps", () => TypedResults.Json(views.Apps(), AxJsonContext.Default.AppInfoArray));
+        api.MapGet("/servers", () => TypedResults.Json(views.Servers(), AxJsonContext.Default.ServerInfoArray));
+        api.MapGet("/sockets", () => TypedResults.Json(views.Sockets(), AxJsonContext.Default.SocketInfoArray));
+        api.MapGet("/proxies", () => TypedResults.Json(ResourceViews.Proxies(), AxJsonContext.Default.ProxyInfoArray));
+        routes.MapFallback((HttpContext context) => TypedResults.Json(
+            new ErrorInfo($"no such resource: {context.Request.Method} {context.Request.Path}; see 'ax get --help' for what exists"),
+            AxJsonContext.Default.ErrorInfo,
+            statusCode: StatusCodes.Status404NotFound));
+    }
+}

@@ -1,0 +1,19 @@
+using Ax.Addressing;
+using Ax.Policy;
+
+namespace Ax.Apps;
+
+/// <summary>One application started by <c>ax run</c> and served by this daemon.</summary>
+/// <param name="Ip">The app's IP: its --ip, or the node IP when it has none.</param>
+/// <param name="HasOwnIp">True when the IP came from --ip (then getsockname shows it instead of the node IP).</param>
+internal sealed record AppRecord(
+    string Id,
+    string Name,
+    LabelSet Labels,
+    uint Ip,
+    bool HasOwnIp,
+    int Pid,
+    IReadOnlyList<string> Command)
+{
+    internal string IpText => Ipv4Endpoint.FormatAddress(Ip);
+}

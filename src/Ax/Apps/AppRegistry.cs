@@ -1,0 +1,22 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+
+namespace Ax.Apps;
+
+/// <summary>The apps this daemon serves, by app id. App ids look like the seed's: "f" and seven hex digits.</summary>
+internal sealed class AppRegistry
+{
+    private readonly ConcurrentDictionary<string, AppRecord> _apps = new(StringComparer.Ordinal);
+    private int _next = Random.Shared.Next(0x100, 0x10000);
+
+    internal string NewId() => "f" + Interlocked.Increment(ref _next).ToString("x7", CultureInfo.InvariantCulture);
+
+    internal void Add(AppRecord app) => _apps[app.Id] = app;
+
+    internal bool Remove(string appId) => _apps.TryRemove(appId, out _);
+
+    internal IReadOnlyList<AppRecord> All => [.. _apps.Values.OrderBy(static a => a.Id, StringComparer.Ordinal)];
+
+    /// <summary>True when some running app was given this address with --ip.</summary>
+    internal bool IsAppIp(uint address) => _apps.Values.Any(a => a.HasOwnIp && a.Ip == address);
+}

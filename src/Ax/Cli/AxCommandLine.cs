@@ -1,0 +1,54 @@
+using System.CommandLine;
+
+namespace Ax.Cli;
+
+/// <summary>The ax command tree: daemon, run, get (seed 003).</summary>
+internal static class AxCommandLine
+{
+    internal static RootCommand Build()
+    {
+        var root = new RootCommand("ax: transparent, proxy-less service networking for unmodified Linux applications (AppSwitch)")
+        {
+            GlobalOptions.RunDir,
+            DaemonCommand.Create(),
+            RunCommand.Create(),
+            GetCommand.Create(),
+        };
+        return root;
+    }
+
+    /// <summary>Parses and runs; user mistakes become one line on stderr and a non-zero exit.</summary>
+    internal static int Invoke(string[] args)
+    {
+        try
+        {
+            RootCommand root = Build();
+            ParseResult result = root.Parse(RunCommand.MarkCommandStart(args));
+            bool wantsHelp = result.Tokens.Any(t => t.Value is "--help" or "-h" or "-?");
+            if (result.Errors.Count > 0 && !wantsHelp)
+            {
+                string command = string.Join(' ', result.CommandResult.Command == root ? [] : CommandPath(result));
+                Console.Error.WriteLine($"ax: {result.Errors[0].Message.TrimEnd('.')}; see 'ax {command}{(command.Length > 0 ? " " : string.Empty)}--help'");
+                return 2;
+            }
+
+            return result.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (CliException ex)
+        {
+            Console.Error.WriteLine($"ax: {ex.Message}");
+            return ex.ExitCode;
+        }
+    }
+
+    private static IEnumerable<string> CommandPath(ParseResult result)
+    {
+        var names = new Stack<string>();
+        for (var command = result.CommandResult; command.Parent is System.CommandLine.Parsing.CommandResult parent; command = parent)
+        {
+            names.Push(command.Command.Name);
+        }
+
+        return names;
+    }
+}

@@ -1,0 +1,198 @@
+using System.Text;
+using Ax.Interception;
+
+namespace Ax.Control;
+
+/// <summary>
+/// A UNIX SOCK_SEQPACKET socket: message boundaries are kept, and a descriptor can ride along with a
+/// message (SCM_RIGHTS, unix(7)). This is how a launcher hands its seccomp listener to the daemon.
+/// Written on raw calls because System.Net.Sockets cannot pass descriptors.
+/// </summary>
+internal sealed unsafe class SeqpacketSocket : IDisposable
+{
+    internal const int MaxMessage = 64 * 1024;
+
+    private SeqpacketSocket(OwnedFd fd) => Handle = fd;
+
+    internal OwnedFd Handle { get; }
+
+    internal static Errno TryConnect(string path, out SeqpacketSocket? socket)
+    {
+        socket = null;
+        int fd = Interop.Libc.Socket(Interop.Libc.AF_UNIX, Interop.Libc.SOCK_SEQPACKET | Interop.Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return Interop.LastErrno();
+        }
+
+        var owned = new OwnedFd(fd);
+        var address = MakeAddress(path);
+        if (Interop.Libc.Connect(fd, &address, (uint)sizeof(Interop.Libc.SockAddrUn)) != 0)
+        {
+            Errno error = Interop.LastErrno();
+            owned.Dispose();
+            return error;
+        }
+
+        socket = new SeqpacketSocket(owned);
+        return Errno.None;
+    }
+
+    internal static Errno TryListen(string path, out SeqpacketSocket? socket)
+    {
+        socket = null;
+        int fd = Interop.Libc.Socket(Interop.Libc.AF_UNIX, Interop.Libc.SOCK_SEQPACKET | Interop.Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return Interop.LastErrno();
+        }
+
+        var owned = new OwnedFd(fd);
+        var address = MakeAddress(path);
+        if (Interop.Libc.Bind(fd, &address, (uint)sizeof(Interop.Libc.SockAddrUn)) != 0 || Interop.Libc.Listen(fd, 128) != 0)
+        {
+            Errno error = Interop.LastErrno();
+            owned.Dispose();
+            return error;
+        }
+
+        socket = new SeqpacketSocket(owned);
+        return Errno.None;
+    }
+
+    internal Errno TryAccept(out SeqpacketSocket? connection)
+    {
+        connection = null;
+        while (true)
+        {
+            int fd = Interop.Libc.Accept4(Handle.Fd, null, null, Interop.Libc.SOCK_CLOEXEC);
+            if (fd >= 0)
+            {
+                connection = new SeqpacketSocket(new OwnedFd(fd));
+                return Errno.None;
+            }
+
+            Errno error = Interop.LastErrno();
+            if (error != Errno.EINTR)
+            {
+                return error;
+            }
+        }
+    }
+
+    /// <summary>Bounds every receive on this connection, so a stalled peer cannot hold the daemon.</summary>
+    internal void SetReceiveTimeout(TimeSpan timeout)
+    {
+        long* timeval = stackalloc long[2];
+        timeval[0] = (long)timeout.TotalSeconds;
+        timeval[1] = timeout.Milliseconds * 1000L;
+        Interop.Libc.SetSockOpt(Handle.Fd, Interop.Libc.SOL_SOCKET, Interop.Libc.SO_RCVTIMEO, timeval, 16);
+    }
+
+    internal Interop.Libc.UCred PeerCredentials()
+    {
+        Interop.Libc.UCred credentials = default;
+        uint length = (uint)sizeof(Interop.Libc.UCred);
+        Interop.Libc.GetSockOpt(Handle.Fd, Interop.Libc.SOL_SOCKET, Interop.Libc.SO_PEERCRED, &credentials, &length);
+        return credentials;
+    }
+
+    internal Errno TrySend(string text, int fdToPass = -1) => TrySend(Encoding.UTF8.GetBytes(text), fdToPass);
+
+    internal Errno TrySend(ReadOnlySpan<byte> payload, int fdToPass = -1)
+    {
+        fixed (byte* data = payload)
+        {
+            var iov = new Interop.Libc.IoVec { Base = data, Length = (nuint)payload.Length };
+            var control = new Interop.Libc.CmsgOneFd
+            {
+                Length = (nuint)(sizeof(Interop.Libc.CmsgOneFd) - sizeof(int)),
+                Level = Interop.Libc.SOL_SOCKET_LEVEL,
+                Type = Interop.Libc.SCM_RIGHTS,
+                Fd = fdToPass,
+            };
+            var message = new Interop.Libc.MsgHdr
+            {
+                Iov = &iov,
+                IovLength = 1,
+                Control = fdToPass >= 0 ? &control : null,
+                ControlLength = fdToPass >= 0 ? (nuint)sizeof(Interop.Libc.CmsgOneFd) : 0,
+            };
+            while (true)
+            {
+                if (Interop.Libc.SendMsg(Handle.Fd, &message, Interop.Libc.MSG_NOSIGNAL) >= 0)
+                {
+                    return Errno.None;
+                }
+
+                Errno error = Interop.LastErrno();
+                if (error != Errno.EINTR)
+                {
+                    return error;
+                }
+            }
+        }
+    }
+
+    /// <summary>Receives one message and, if one came with it, a descriptor (already close-on-exec).</summary>
+    internal Errno TryReceive(out string text, out OwnedFd? passedFd)
+    {
+        text = string.Empty;
+        passedFd = null;
+        byte[] buffer = new byte[MaxMessage];
+        fixed (byte* data = buffer)
+        {
+            var iov = new Interop.Libc.IoVec { Base = data, Length = (nuint)buffer.Length };
+            Interop.Libc.CmsgOneFd control = default;
+            var message = new Interop.Libc.MsgHdr
+            {
+                Iov = &iov,
+                IovLength = 1,
+                Control = &control,
+                ControlLength = (nuint)sizeof(Interop.Libc.CmsgOneFd),
+            };
+            nint received;
+            while ((received = Interop.Libc.RecvMsg(Handle.Fd, &message, Interop.Libc.MSG_CMSG_CLOEXEC)) < 0)
+            {
+                Errno error = Interop.LastErrno();
+                if (error != Errno.EINTR)
+                {
+                    return error;
+                }
+            }
+
+            if (message.ControlLength >= (nuint)(sizeof(Interop.Libc.CmsgOneFd) - sizeof(int)) &&
+                control.Level == Interop.Libc.SOL_SOCKET_LEVEL && control.Type == Interop.Libc.SCM_RIGHTS)
+            {
+                passedFd = new OwnedFd(control.Fd);
+            }
+
+            if (received == 0)
+            {
+                return Errno.ECONNRESET; // the peer closed
+            }
+
+            text = Encoding.UTF8.GetString(buffer, 0, (int)received);
+            return Errno.None;
+        }
+    }
+
+    private static Interop.Libc.SockAddrUn MakeAddress(string path)
+    {
+        var address = new Interop.Libc.SockAddrUn { Family = Interop.Libc.AF_UNIX };
+        byte[] bytes = Encoding.UTF8.GetBytes(path);
+        if (bytes.Length >= 108)
+        {
+            throw new ArgumentException($"the socket path '{path}' is longer than the 107 bytes a UNIX socket allows; use a shorter --run-dir", nameof(path));
+        }
+
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            address.Path[i] = bytes[i];
+        }
+
+        return address;
+    }
+
+    public void Dispose() => Handle.Dispose();
+}

@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Sockets;
+using Ax.Addressing;
+using Ax.Api;
+using Ax.Apps;
+using Ax.Cli;
+using Ax.Contracts;
+using Ax.Control;
+using Ax.Interception;
+using Ax.Policy;
+using Ax.ServiceTable;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Ax.Daemon;
+
+/// <summary><c>ax daemon</c>: checks the machine, takes the run directory, and serves apps, the control socket and the REST API.</summary>
+internal static partial class DaemonHost
+{
+    internal static async Task<int> RunAsync(DaemonOptions options)
+    {
+        CheckPrerequisites(options);
+        Directory.CreateDirectory(options.RunDir);
+        using var runDirLock = RunDirectoryLock.Acquire(options.RunDir);
+        if (options.Clean)
+        {
+            DaemonState.Clean(options.RunDir);
+        }
+
+        if (!PortPool.TryParse(options.Ports, out PortPool? ports, out string? portsProblem))
+        {
+            throw new CliException(portsProblem, 2);
+        }
+
+        uint nodeIp = NodeAddress.Resolve(options.NodeInterface);
+        string nodeName = options.NodeName ?? Dns.GetHostName();
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fff ";
+        });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        string apiSocket = RunDirectory.ApiSocket(options.RunDir);
+        string controlSocket = RunDirectory.ControlSocket(options.RunDir);
+        File.Delete(apiSocket);
+        File.Delete(controlSocket);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ListenUnixSocket(apiSocket);
+            kestrel.Listen(IPAddress.Loopback, options.RestPort);
+            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+        });
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AxJsonContext.Default));
+
+        var app = builder.Build();
+        var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
+        var logger = loggerFactory.CreateLogger("Ax.Daemon");
+
+        var services = new ServiceRegistry();
+        var bindings = new BindingTable();
+        var apps = new AppRegistry();
+        using var waiter = new ConnectWaiter(loggerFactory.CreateLogger("Ax.Interception"));
+        var node = new NodeContext
+        {
+            NodeName = nodeName,
+            Cluster = options.Cluster,
+            NodeIp = nodeIp,
+            Ports = ports,
+            Services = services,
+            Bindings = bindings,
+            Apps = apps,
+            Router = new ConnectRouter(services, apps, nodeIp),
+            Clients = new ClientAddressMap(),
+            Waiter = waiter,
+            LoggerFactory = loggerFactory,
+        };
+
+        var nodeInfo = new NodeInfo(nodeName, options.Cluster, Ipv4Endpoint.FormatAddress(nodeIp), options.Driver, options.RestPort, ports.Text, Environment.ProcessId);
+        RestApi.Map(app, new ResourceViews(node), nodeInfo);
+
+        if (SeqpacketSocket.TryListen(controlSocket, out SeqpacketSocket? controlListener) is var error && error != Errno.None)
+        {
+            throw new CliException($"cannot listen on {controlSocket} ({error}); check that the run directory is writable");
+        }
+
+        // Apps may run as any user (--new-netns=false needs no root), so anyone may introduce an app.
+        Interop.Libc.Chmod(controlSocket, 0x1b6 /* 0666 */);
+        using var control = new ControlServer(controlListener!, node);
+        using var sweeper = new ListenerSweeper(services, bindings, loggerFactory.CreateLogger("Ax.ServiceTable"), TimeProvider.System, ListenerSweeper.DefaultPeriod);
+
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CliException($"the REST port {options.RestPort} is already in use on this node; stop what uses it or pass --rest-port with a free port");
+        }
+
+        Interop.Libc.Chmod(apiSocket, 0x1b6 /* 0666 */);
+        control.Start();
+        Log.Started(logger, nodeName, Ipv4Endpoint.FormatAddress(nodeIp), options.RunDir, options.RestPort, ports.Text);
+
+        await app.WaitForShutdownAsync();
+        Log.Stopping(logger);
+        File.Delete(controlSocket);
+        File.Delete(apiSocket);
+        return 0;
+    }
+
+    private static void CheckPrerequisites(DaemonOptions options)
+    {
+        if (options.Driver == "kernel")
+        {
+            throw new CliException("the kernel driver is not available yet; use --driver user (the default), which needs no kernel module", 2);
+        }
+
+        if (options.Driver != "user")
+        {
+            throw new CliException($"unknown --driver '{options.Driver}'; use 'user' (the default) or 'kernel'", 2);
+        }
+
+        if (Interop.Libc.GetEuid() != 0)
+        {
+            throw new CliException("ax daemon must run as root: it creates sockets for apps and reads their system-call arguments; run it with sudo");
+        }
+
+        string actions = File.Exists("/proc/sys/kernel/seccomp/actions_avail") ? File.ReadAllText("/proc/sys/kernel/seccomp/actions_avail") : string.Empty;
+        if (!actions.Contains("user_notif", StringComparison.Ordinal))
+        {
+            throw new CliException("this kernel does not offer seccomp user notification (Linux 5.9 or later with CONFIG_SECCOMP_FILTER); ax cannot take over apps' network calls here");
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "ax daemon on node {NodeName} ({NodeIp}); run directory {RunDir}, REST port {RestPort}, app ports {Ports}")]
+        internal static partial void Started(ILogger logger, string nodeName, string nodeIp, string runDir, int restPort, string ports);
+
+        [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "ax daemon stopping")]
+        internal static partial void Stopping(ILogger logger);
+    }
+}

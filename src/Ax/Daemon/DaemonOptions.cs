@@ -1,0 +1,29 @@
+namespace Ax.Daemon;
+
+/// <summary>The options of <c>ax daemon</c> (seed 003, "Daemon"); each maps to one flag.</summary>
+internal sealed class DaemonOptions
+{
+    /// <summary>--driver: the system-call forwarding driver, "user" or "kernel". Defaults to "user".</summary>
+    public string Driver { get; init; } = "user";
+
+    /// <summary>--node-interface: IP address or interface name for app sockets. Defaults to the first non-loopback interface.</summary>
+    public string? NodeInterface { get; init; }
+
+    /// <summary>--node-name: the node's name. Defaults to the host name.</summary>
+    public string? NodeName { get; init; }
+
+    /// <summary>--cluster: the cluster's name. Defaults to "appswitch".</summary>
+    public string Cluster { get; init; } = "appswitch";
+
+    /// <summary>--ports: csv of ports and ranges given to app sockets. Defaults to "40000-60000".</summary>
+    public string Ports { get; init; } = ServiceTable.PortPool.DefaultText;
+
+    /// <summary>--rest-port: the REST API's TCP port (on the node's loopback). Defaults to 6664.</summary>
+    public int RestPort { get; init; } = 6664;
+
+    /// <summary>--clean: remove state saved by an earlier daemon before starting. Defaults to false.</summary>
+    public bool Clean { get; init; }
+
+    /// <summary>--run-dir / AX_RUN_DIR: where the sockets and state live. Defaults to /var/run/appswitch.</summary>
+    public required string RunDir { get; init; }
+}

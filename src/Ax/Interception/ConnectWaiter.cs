@@ -1,0 +1,139 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ax.Interception;
+
+/// <summary>
+/// Finishes blocking connects without blocking an app's session thread: the socket is watched with
+/// epoll on one dedicated thread, and when the kernel has decided (connected, refused, timed out) the
+/// app's call is answered with SO_ERROR, exactly what a blocking connect would have returned.
+/// </summary>
+internal sealed unsafe partial class ConnectWaiter : IDisposable
+{
+    private readonly OwnedFd _epoll;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<int, Pending> _pending = [];
+    private readonly ILogger _logger;
+    private readonly Thread _thread;
+
+    internal ConnectWaiter(ILogger logger)
+    {
+        _logger = logger;
+        int epoll = Interop.Libc.EpollCreate1(Interop.Libc.O_CLOEXEC);
+        if (epoll < 0)
+        {
+            throw new InvalidOperationException($"epoll_create1 failed: {Interop.LastErrno()}");
+        }
+
+        _epoll = new OwnedFd(epoll);
+        _thread = new Thread(Loop) { IsBackground = true, Name = "ax-connect-waiter" };
+        _thread.Start();
+    }
+
+    internal int PendingCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
+    /// <summary>Takes a copy of <paramref name="socket"/> and answers notification <paramref name="id"/> once the connect completes.</summary>
+    internal void WaitForConnect(SeccompListener listener, ulong id, OwnedFd socket)
+    {
+        int copy = Interop.Libc.Fcntl(socket.Fd, Interop.Libc.F_DUPFD_CLOEXEC, 0);
+        if (copy < 0)
+        {
+            listener.Respond(id, Outcome.Fail(Interop.LastErrno()));
+            return;
+        }
+
+        bool added = false;
+        listener.Handle.DangerousAddRef(ref added);
+        var pending = new Pending(listener, id, new OwnedFd(copy));
+        lock (_lock)
+        {
+            _pending[copy] = pending;
+        }
+
+        var interest = new Interop.Libc.EpollEvent
+        {
+            Events = Interop.Libc.EPOLLOUT | Interop.Libc.EPOLLERR | Interop.Libc.EPOLLHUP | Interop.Libc.EPOLLONESHOT,
+            Data = (ulong)copy,
+        };
+        if (Interop.Libc.EpollCtl(_epoll.Fd, Interop.Libc.EPOLL_CTL_ADD, copy, &interest) != 0)
+        {
+            Complete(copy, Interop.LastErrno());
+        }
+    }
+
+    private void Loop()
+    {
+        const int MaxEvents = 64;
+        var events = stackalloc Interop.Libc.EpollEvent[MaxEvents];
+        while (true)
+        {
+            int count = Interop.Libc.EpollWait(_epoll.Fd, events, MaxEvents, -1);
+            if (count < 0)
+            {
+                Errno error = Interop.LastErrno();
+                if (error == Errno.EINTR)
+                {
+                    continue;
+                }
+
+                if (error == Errno.EBADF)
+                {
+                    return; // disposed
+                }
+
+                Environment.FailFast($"ax: the connect waiter's epoll_wait failed: {error}");
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                int fd = (int)events[i].Data;
+                Errno outcome = SocketCalls.TryGetIntOption(fd, Interop.Libc.SOL_SOCKET, Interop.Libc.SO_ERROR, out int soError) == Errno.None
+                    ? (Errno)soError
+                    : Errno.EIO;
+                Complete(fd, outcome);
+            }
+        }
+    }
+
+    private void Complete(int fd, Errno result)
+    {
+        Pending? pending;
+        lock (_lock)
+        {
+            _pending.Remove(fd, out pending);
+        }
+
+        if (pending is null)
+        {
+            return;
+        }
+
+        Interop.Libc.EpollCtl(_epoll.Fd, Interop.Libc.EPOLL_CTL_DEL, fd, null);
+        Errno sent = pending.Listener.Respond(pending.Id, result == Errno.None ? Outcome.Success : Outcome.Fail(result));
+        if (sent != Errno.None && sent != Errno.ENOENT)
+        {
+            Log.AnswerFailed(_logger, sent.ToString());
+        }
+
+        pending.Socket.Dispose();
+        pending.Listener.Handle.DangerousRelease();
+    }
+
+    public void Dispose() => _epoll.Dispose();
+
+    private sealed record Pending(SeccompListener Listener, ulong Id, OwnedFd Socket);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Could not answer a finished connect: {Error}")]
+        internal static partial void AnswerFailed(ILogger logger, string error);
+    }
+}

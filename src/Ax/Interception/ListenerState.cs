@@ -1,0 +1,7 @@
+namespace Ax.Interception;
+
+internal enum ListenerState
+{
+    Pending,
+    Gone,
+}

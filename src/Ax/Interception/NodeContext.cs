@@ -1,0 +1,33 @@
+using Ax.Apps;
+using Ax.Policy;
+using Ax.ServiceTable;
+using Microsoft.Extensions.Logging;
+
+namespace Ax.Interception;
+
+/// <summary>The node-wide state every app's handler shares.</summary>
+internal sealed class NodeContext
+{
+    internal required string NodeName { get; init; }
+
+    internal required string Cluster { get; init; }
+
+    /// <summary>The node's address (--node-interface): app sockets are bound to it.</summary>
+    internal required uint NodeIp { get; init; }
+
+    internal required PortPool Ports { get; init; }
+
+    internal required ServiceRegistry Services { get; init; }
+
+    internal required BindingTable Bindings { get; init; }
+
+    internal required AppRegistry Apps { get; init; }
+
+    internal required ConnectRouter Router { get; init; }
+
+    internal required ClientAddressMap Clients { get; init; }
+
+    internal required ConnectWaiter Waiter { get; init; }
+
+    internal required ILoggerFactory LoggerFactory { get; init; }
+}

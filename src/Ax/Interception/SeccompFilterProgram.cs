@@ -1,0 +1,95 @@
+using static Interop.Seccomp;
+
+namespace Ax.Interception;
+
+/// <summary>
+/// The classic-BPF program ax installs in every app. It sends to the daemon only the calls the daemon must
+/// see (socket for AF_INET, bind, listen, connect, getsockname, getpeername) and lets everything else run:
+/// accept, send, recv, close and the rest of the data path never leave the kernel.
+/// Calls from other ABIs (i386, x32) are allowed untouched: the app's empty network namespace already
+/// confines them, which is the real boundary.
+/// </summary>
+internal static class SeccompFilterProgram
+{
+    // <linux/bpf_common.h>
+    private const ushort BPF_LD_W_ABS = 0x00 | 0x00 | 0x20;
+    private const ushort BPF_JMP_JEQ_K = 0x05 | 0x10 | 0x00;
+    private const ushort BPF_JMP_JGE_K = 0x05 | 0x30 | 0x00;
+    private const ushort BPF_RET_K = 0x06 | 0x00;
+
+    // Offsets into struct seccomp_data.
+    private const uint OffsetNr = 0;
+    private const uint OffsetArch = 4;
+    private const uint OffsetArg0Low = 16;
+
+    /// <summary>The system calls whose every invocation is sent to the daemon.</summary>
+    internal static readonly int[] AlwaysNotified =
+    [
+        Interop.SyscallNumbers.Bind,
+        Interop.SyscallNumbers.Connect,
+        Interop.SyscallNumbers.Listen,
+        Interop.SyscallNumbers.GetSockName,
+        Interop.SyscallNumbers.GetPeerName,
+    ];
+
+    internal static SockFilter[] Build()
+    {
+        var program = new List<SockFilter>
+        {
+            Load(OffsetArch),
+        };
+
+        // Labels are resolved after the list is complete: every jump is forward.
+        const int Allow = -1;
+        const int Notify = -2;
+        var jumps = new List<(int Index, int TrueTarget, int FalseTarget)>();
+
+        void JumpIf(ushort code, uint k, int trueTarget, int falseTarget)
+        {
+            jumps.Add((program.Count, trueTarget, falseTarget));
+            program.Add(new SockFilter { Code = code, K = k });
+        }
+
+        JumpIf(BPF_JMP_JEQ_K, AUDIT_ARCH_X86_64, 0, Allow);
+        program.Add(Load(OffsetNr));
+        JumpIf(BPF_JMP_JGE_K, X32_SYSCALL_BIT, Allow, 0);
+        foreach (int nr in AlwaysNotified)
+        {
+            JumpIf(BPF_JMP_JEQ_K, (uint)nr, Notify, 0);
+        }
+
+        // socket(AF_INET, ...) only: AF_UNIX and the other families stay in the app's own namespace.
+        JumpIf(BPF_JMP_JEQ_K, Interop.SyscallNumbers.Socket, 0, Allow);
+        program.Add(Load(OffsetArg0Low));
+        JumpIf(BPF_JMP_JEQ_K, Interop.Libc.AF_INET, Notify, Allow);
+
+        int allowIndex = program.Count;
+        program.Add(Return(SECCOMP_RET_ALLOW));
+        int notifyIndex = program.Count;
+        program.Add(Return(SECCOMP_RET_USER_NOTIF));
+
+        SockFilter[] result = [.. program];
+        foreach (var (index, trueTarget, falseTarget) in jumps)
+        {
+            result[index].JumpTrue = Offset(index, trueTarget);
+            result[index].JumpFalse = Offset(index, falseTarget);
+        }
+
+        return result;
+
+        byte Offset(int from, int target)
+        {
+            int absolute = target switch
+            {
+                Allow => allowIndex,
+                Notify => notifyIndex,
+                _ => from + 1 + target,
+            };
+            return checked((byte)(absolute - from - 1));
+        }
+    }
+
+    private static SockFilter Load(uint offset) => new() { Code = BPF_LD_W_ABS, K = offset };
+
+    private static SockFilter Return(uint action) => new() { Code = BPF_RET_K, K = action };
+}

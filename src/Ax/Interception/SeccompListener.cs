@@ -1,0 +1,105 @@
+using static Interop.Seccomp;
+
+namespace Ax.Interception;
+
+/// <summary>The daemon's end of one app's seccomp filter: receive, validate, inject, answer.</summary>
+internal sealed unsafe class SeccompListener : IDisposable
+{
+    internal SeccompListener(OwnedFd fd) => Handle = fd;
+
+    internal OwnedFd Handle { get; }
+
+    internal int Fd => Handle.Fd;
+
+    /// <summary>
+    /// Asks the kernel to wake the app on the daemon's CPU when it is answered (Linux 6.6,
+    /// SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP). Older kernels refuse it; everything still works, only slower.
+    /// </summary>
+    internal bool TrySetSyncWakeUp()
+    {
+        ulong flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+        return Interop.Libc.Ioctl(Fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, &flags) == 0;
+    }
+
+    /// <summary>Waits until a notification is pending or the app is gone (all its tasks exited).</summary>
+    internal ListenerState Wait()
+    {
+        while (true)
+        {
+            var poll = new Interop.Libc.PollFd { Fd = Fd, Events = Interop.Libc.POLLIN };
+            int ready = Interop.Libc.Poll(&poll, 1, -1);
+            if (ready < 0)
+            {
+                Errno error = Interop.LastErrno();
+                if (error == Errno.EINTR)
+                {
+                    continue;
+                }
+
+                return ListenerState.Gone;
+            }
+
+            if ((poll.REvents & Interop.Libc.POLLIN) != 0)
+            {
+                return ListenerState.Pending;
+            }
+
+            if ((poll.REvents & (Interop.Libc.POLLHUP | Interop.Libc.POLLERR | Interop.Libc.POLLNVAL)) != 0)
+            {
+                return ListenerState.Gone;
+            }
+        }
+    }
+
+    /// <summary>Receives one notification; false when it vanished first (the caller was interrupted or killed).</summary>
+    internal bool TryReceive(out Notification notification, out Errno error)
+    {
+        SeccompNotif raw = default; // the kernel insists on a zeroed buffer
+        if (Interop.Libc.Ioctl(Fd, SECCOMP_IOCTL_NOTIF_RECV, &raw) != 0)
+        {
+            error = Interop.LastErrno();
+            notification = default;
+            return false;
+        }
+
+        error = Errno.None;
+        notification = new Notification(raw.Id, (int)raw.Pid, raw.Data.Nr, raw.Data.Args[0], raw.Data.Args[1], raw.Data.Args[2]);
+        return true;
+    }
+
+    /// <summary>
+    /// True while the notification is still pending. Checked after reading the app's memory and before
+    /// acting on it: if the app died, its pid may already name another process (seccomp_unotify(2)).
+    /// </summary>
+    internal bool IsValid(ulong id) => Interop.Libc.Ioctl(Fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+
+    internal Errno Respond(ulong id, in Outcome outcome)
+    {
+        var response = outcome.Kind switch
+        {
+            OutcomeKind.Continue => new SeccompNotifResp { Id = id, Flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE },
+            OutcomeKind.Error => new SeccompNotifResp { Id = id, Error = -(int)outcome.Error },
+            _ => new SeccompNotifResp { Id = id, Val = outcome.Value },
+        };
+        return Interop.Libc.Ioctl(Fd, SECCOMP_IOCTL_NOTIF_SEND, &response) == 0 ? Errno.None : Interop.LastErrno();
+    }
+
+    /// <summary>
+    /// Installs <paramref name="sourceFd"/> in the app and answers the call with the new descriptor number,
+    /// atomically (SECCOMP_ADDFD_FLAG_SEND, Linux 5.14): no descriptor leaks if the app is interrupted.
+    /// </summary>
+    internal long AddFdAndAnswer(ulong id, int sourceFd, bool closeOnExec)
+    {
+        var addfd = new SeccompNotifAddfd
+        {
+            Id = id,
+            Flags = SECCOMP_ADDFD_FLAG_SEND,
+            SrcFd = (uint)sourceFd,
+            NewFdFlags = closeOnExec ? (uint)Interop.Libc.O_CLOEXEC : 0,
+        };
+        int result = Interop.Libc.Ioctl(Fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+        return result >= 0 ? result : -(long)Interop.LastErrno();
+    }
+
+    public void Dispose() => Handle.Dispose();
+}

@@ -1,0 +1,80 @@
+using Ax.Addressing;
+
+namespace Ax.Interception;
+
+/// <summary>Small wrappers over the socket calls the daemon makes on its copies of app sockets.</summary>
+internal static unsafe class SocketCalls
+{
+    internal static Errno TryGetIntOption(int fd, int level, int name, out int value)
+    {
+        int result = 0;
+        uint length = sizeof(int);
+        if (Interop.Libc.GetSockOpt(fd, level, name, &result, &length) != 0)
+        {
+            value = 0;
+            return Interop.LastErrno();
+        }
+
+        value = result;
+        return Errno.None;
+    }
+
+    internal static Errno TryGetSockName(int fd, out Ipv4Endpoint endpoint, out int family)
+    {
+        Interop.Libc.SockAddrIn address = default;
+        uint length = (uint)sizeof(Interop.Libc.SockAddrIn);
+        if (Interop.Libc.GetSockName(fd, &address, &length) != 0)
+        {
+            endpoint = default;
+            family = 0;
+            return Interop.LastErrno();
+        }
+
+        family = address.Family;
+        endpoint = Ipv4Endpoint.FromSockAddr(address);
+        return Errno.None;
+    }
+
+    internal static Errno TryGetPeerName(int fd, out Ipv4Endpoint endpoint)
+    {
+        Interop.Libc.SockAddrIn address = default;
+        uint length = (uint)sizeof(Interop.Libc.SockAddrIn);
+        if (Interop.Libc.GetPeerName(fd, &address, &length) != 0)
+        {
+            endpoint = default;
+            return Interop.LastErrno();
+        }
+
+        endpoint = Ipv4Endpoint.FromSockAddr(address);
+        return Errno.None;
+    }
+
+    internal static int Bind(int fd, Ipv4Endpoint endpoint)
+    {
+        var address = endpoint.ToSockAddr();
+        return Interop.Libc.Bind(fd, &address, (uint)sizeof(Interop.Libc.SockAddrIn));
+    }
+
+    internal static int Connect(int fd, Ipv4Endpoint endpoint)
+    {
+        var address = endpoint.ToSockAddr();
+        return Interop.Libc.Connect(fd, &address, (uint)sizeof(Interop.Libc.SockAddrIn));
+    }
+
+    /// <summary>connect(AF_UNSPEC): dissolves a datagram socket's association (connect(2)).</summary>
+    internal static int Disconnect(int fd)
+    {
+        var address = new Interop.Libc.SockAddrIn { Family = Interop.Libc.AF_UNSPEC };
+        return Interop.Libc.Connect(fd, &address, (uint)sizeof(Interop.Libc.SockAddrIn));
+    }
+
+    /// <summary>The socket's inode, the key /proc/net/tcp lists it by (from fstat's st_ino).</summary>
+    internal static ulong Inode(int fd)
+    {
+        Span<byte> stat = stackalloc byte[144]; // struct stat, <asm/stat.h> on x86-64; st_ino is at offset 8
+        fixed (byte* buffer = stat)
+        {
+            return Interop.Libc.Fstat(fd, buffer) == 0 ? BitConverter.ToUInt64(stat[8..]) : 0;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ax.Interception;
+
+internal sealed partial class SyscallHandler
+{
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "App {AppId} serves {Proto} {ServiceAddr} on {HostAddr}")]
+        internal static partial void ServiceOpened(ILogger logger, string appId, string proto, string serviceAddr, string hostAddr);
+
+        [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "App {AppId} may not reach {Destination}: no server there shares a label with it")]
+        internal static partial void ConnectRefused(ILogger logger, string appId, string destination);
+
+        [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "App {AppId} asked for a port but the pool {Ports} is exhausted; widen --ports")]
+        internal static partial void PortPoolExhausted(ILogger logger, string appId, string ports);
+    }
+}

@@ -1,0 +1,38 @@
+namespace Ax.Interception;
+
+internal sealed partial class SyscallHandler
+{
+    /// <summary>
+    /// socket(AF_INET, ...): stream and datagram sockets are created by the daemon, in the node's network
+    /// namespace, and installed in the app at once. The app holds a real node socket from its first
+    /// instruction on, so every option, flag and epoll registration it makes lands on the right socket.
+    /// Raw and other types stay in the app's empty namespace, where they can reach nothing.
+    /// </summary>
+    private Outcome HandleSocket(in Notification call)
+    {
+        int type = unchecked((int)call.Arg1);
+        int protocol = unchecked((int)call.Arg2);
+        int baseType = type & Interop.Libc.SOCK_TYPE_MASK;
+        if (baseType != Interop.Libc.SOCK_STREAM && baseType != Interop.Libc.SOCK_DGRAM)
+        {
+            return Outcome.Continue;
+        }
+
+        int fd = Interop.Libc.Socket(Interop.Libc.AF_INET, type | Interop.Libc.SOCK_CLOEXEC, protocol);
+        if (fd < 0)
+        {
+            return Outcome.Fail(Interop.LastErrno());
+        }
+
+        using var socket = new OwnedFd(fd);
+        long installed = _listener.AddFdAndAnswer(call.Id, fd, (type & Interop.Libc.SOCK_CLOEXEC) != 0);
+        if (installed >= 0)
+        {
+            return Outcome.Answered;
+        }
+
+        // ENOENT: the app went away or was interrupted; the kernel will ask again if it restarts the call.
+        var error = (Errno)(-installed);
+        return error == Errno.ENOENT ? Outcome.Answered : Outcome.Fail(error);
+    }
+}

@@ -1,0 +1,73 @@
+using Ax.Apps;
+using Microsoft.Extensions.Logging;
+
+namespace Ax.Interception;
+
+/// <summary>
+/// Answers one app's trapped calls. Every answer is computed from what the daemon read and did itself;
+/// a call on an AF_INET socket is never answered with CONTINUE, so an app that rewrites its sockaddr
+/// after the daemon read it (TOCTOU) changes nothing. Runs on the app's session thread only.
+/// </summary>
+internal sealed partial class SyscallHandler : IDisposable
+{
+    private readonly AppRecord _app;
+    private readonly NodeContext _node;
+    private readonly SeccompListener _listener;
+    private readonly AppDescriptors _descriptors = new();
+    private readonly ILogger _logger;
+
+    internal SyscallHandler(AppRecord app, NodeContext node, SeccompListener listener, ILogger logger)
+    {
+        _app = app;
+        _node = node;
+        _listener = listener;
+        _logger = logger;
+    }
+
+    internal Outcome Handle(in Notification call) => call.Nr switch
+    {
+        Interop.SyscallNumbers.Socket => HandleSocket(call),
+        Interop.SyscallNumbers.Bind => WithInetSocket(call, HandleBind),
+        Interop.SyscallNumbers.Listen => WithInetSocket(call, HandleListen),
+        Interop.SyscallNumbers.Connect => WithInetSocket(call, HandleConnect),
+        Interop.SyscallNumbers.GetSockName => WithInetSocket(call, HandleGetSockName),
+        Interop.SyscallNumbers.GetPeerName => WithInetSocket(call, HandleGetPeerName),
+
+        // The filter sends nothing else; answering CONTINUE keeps an unexpected call harmless.
+        _ => Outcome.Continue,
+    };
+
+    private delegate Outcome InetSocketHandler(in Notification call, OwnedFd socket, int socketType);
+
+    /// <summary>
+    /// Copies the app's descriptor and hands AF_INET sockets to <paramref name="handler"/>; calls on any
+    /// other family (AF_UNIX, AF_INET6 in the app's empty namespace, ...) run in the kernel unchanged.
+    /// </summary>
+    private Outcome WithInetSocket(in Notification call, InetSocketHandler handler)
+    {
+        Errno error = _descriptors.TryDuplicate(call.Pid, call.Fd, out OwnedFd? socket);
+        if (error != Errno.None)
+        {
+            return error == Errno.ESRCH ? Outcome.Answered : Outcome.Fail(error);
+        }
+
+        using (socket)
+        {
+            error = SocketCalls.TryGetIntOption(socket!.Fd, Interop.Libc.SOL_SOCKET, Interop.Libc.SO_DOMAIN, out int domain);
+            if (error == Errno.ENOTSOCK)
+            {
+                return Outcome.Fail(Errno.ENOTSOCK);
+            }
+
+            if (error != Errno.None || domain != Interop.Libc.AF_INET)
+            {
+                return Outcome.Continue;
+            }
+
+            SocketCalls.TryGetIntOption(socket.Fd, Interop.Libc.SOL_SOCKET, Interop.Libc.SO_TYPE, out int type);
+            return handler(call, socket, type);
+        }
+    }
+
+    public void Dispose() => _descriptors.Dispose();
+}

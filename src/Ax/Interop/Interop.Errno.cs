@@ -1,0 +1,42 @@
+/// <summary>Linux errno values (asm-generic/errno-base.h, asm-generic/errno.h) that ax reads or answers with.</summary>
+internal enum Errno
+{
+    None = 0,
+    EPERM = 1,
+    ENOENT = 2,
+    ESRCH = 3,
+    EINTR = 4,
+    EIO = 5,
+    EBADF = 9,
+    EAGAIN = 11,
+    ENOMEM = 12,
+    EACCES = 13,
+    EFAULT = 14,
+    EBUSY = 16,
+    EEXIST = 17,
+    EINVAL = 22,
+    EMFILE = 24,
+    ENOSPC = 28,
+    ENOSYS = 38,
+    ENOTSOCK = 88,
+    EPROTOTYPE = 91,
+    EOPNOTSUPP = 95,
+    EAFNOSUPPORT = 97,
+    EADDRINUSE = 98,
+    EADDRNOTAVAIL = 99,
+    ENETUNREACH = 101,
+    ECONNRESET = 104,
+    EISCONN = 106,
+    ENOTCONN = 107,
+    ETIMEDOUT = 110,
+    ECONNREFUSED = 111,
+    EHOSTUNREACH = 113,
+    EALREADY = 114,
+    EINPROGRESS = 115,
+}
+
+internal static partial class Interop
+{
+    /// <summary>Reads errno once, right after a failed call (SetLastError = true on the binding).</summary>
+    internal static Errno LastErrno() => (Errno)System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+}

@@ -1,0 +1,21 @@
+using System.Runtime.InteropServices;
+
+internal static partial class Interop
+{
+    internal static partial class Libc
+    {
+        internal const int SOL_SOCKET = 1;
+        internal const int SO_TYPE = 3;
+        internal const int SO_ERROR = 4;
+        internal const int SO_PEERCRED = 17;
+        internal const int SO_RCVTIMEO = 20;
+        internal const int SO_ACCEPTCONN = 30;
+        internal const int SO_DOMAIN = 39;
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "getsockopt", SetLastError = true)]
+        internal static unsafe partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "setsockopt", SetLastError = true)]
+        internal static unsafe partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+    }
+}

@@ -1,0 +1,16 @@
+internal static partial class Interop
+{
+    /// <summary>x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).</summary>
+    internal static class SyscallNumbers
+    {
+        internal const int Socket = 41;
+        internal const int Connect = 42;
+        internal const int Bind = 49;
+        internal const int Listen = 50;
+        internal const int GetSockName = 51;
+        internal const int GetPeerName = 52;
+        internal const int Seccomp = 317;
+        internal const int PidfdOpen = 434;
+        internal const int PidfdGetfd = 438;
+    }
+}

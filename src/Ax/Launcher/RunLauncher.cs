@@ -1,0 +1,141 @@
+using System.Text.Json;
+using Ax.Cli;
+using Ax.Contracts;
+using Ax.Control;
+using Ax.Policy;
+
+namespace Ax.Launcher;
+
+/// <summary>
+/// <c>ax run</c>: introduces the app to the daemon, moves into a new network namespace, installs the
+/// seccomp filter, hands the listener to the daemon and becomes the app with execve. Because ax becomes
+/// the app (same pid), the app's exit status, stdio and signals are the caller's as if ax were not there.
+/// </summary>
+internal static class RunLauncher
+{
+    internal const int CommandNotFoundExit = 127;
+    internal const int CommandNotExecutableExit = 126;
+
+    /// <summary>Returns only when the app could not be started, with the exit code to use.</summary>
+    internal static int Run(RunOptions options)
+    {
+        if (options.Command.Count == 0)
+        {
+            throw new CliException("no command given; usage: ax run [options] -- COMMAND [ARGS...]", 2);
+        }
+
+        if (options.Ip is not null && !RunValidation.TryParseAppIp(options.Ip, out _, out string? ipProblem))
+        {
+            throw new CliException(ipProblem, 2);
+        }
+
+        if (!LabelSet.TryParse(options.Labels, out _, out string? labelProblem))
+        {
+            throw new CliException(labelProblem, 2);
+        }
+
+        CommandLookup lookup = CommandResolver.Resolve(options.Command[0], Environment.GetEnvironmentVariable("PATH"));
+        switch (lookup.Status)
+        {
+            case CommandStatus.NotFound:
+                throw new CliException($"{options.Command[0]}: command not found", CommandNotFoundExit);
+            case CommandStatus.NotExecutable:
+                throw new CliException($"{options.Command[0]}: permission denied (the file is not executable)", CommandNotExecutableExit);
+        }
+
+        if (options.NewNetns && Interop.Libc.GetEuid() != 0)
+        {
+            throw new CliException("ax run needs root to give the app its own network namespace; run it with sudo, or pass --new-netns=false to keep the caller's namespace");
+        }
+
+        string controlPath = RunDirectory.ControlSocket(options.RunDir);
+        Errno error = SeqpacketSocket.TryConnect(controlPath, out SeqpacketSocket? control);
+        if (error is Errno.ENOENT or Errno.ECONNREFUSED)
+        {
+            throw new CliException(RunDirectory.NotRunning(options.RunDir));
+        }
+
+        if (error == Errno.EACCES)
+        {
+            throw new CliException($"permission denied on the daemon's control socket {controlPath}; run ax as root");
+        }
+
+        if (error != Errno.None)
+        {
+            throw new CliException($"could not reach the ax daemon at {controlPath} ({error})");
+        }
+
+        using (control)
+        {
+            Introduce(control!, options);
+            EnterNamespace(options);
+            HandOverListener(control!);
+        }
+
+        error = ProgramExecutor.Exec(lookup.Path, options.Command);
+        throw new CliException(
+            $"{options.Command[0]}: could not be started ({error})",
+            error == Errno.ENOENT ? CommandNotFoundExit : CommandNotExecutableExit);
+    }
+
+    private static void Introduce(SeqpacketSocket control, RunOptions options)
+    {
+        var request = new RunRequest(
+            options.Ip,
+            options.Name,
+            options.Labels.Split(',', StringSplitOptions.TrimEntries),
+            options.NewNetns,
+            options.Command);
+        if (control.TrySend(JsonSerializer.Serialize(request, AxJsonContext.Default.RunRequest)) != Errno.None ||
+            control.TryReceive(out string text, out var stray) != Errno.None)
+        {
+            throw new CliException("the ax daemon closed the connection before accepting the app; see the daemon's log");
+        }
+
+        stray?.Dispose();
+        RunReply? reply = JsonSerializer.Deserialize(text, AxJsonContext.Default.RunReply);
+        if (reply?.Error is { } problem)
+        {
+            throw new CliException(problem, 2);
+        }
+    }
+
+    private static void EnterNamespace(RunOptions options)
+    {
+        if (!options.NewNetns)
+        {
+            return;
+        }
+
+        if (Interop.Libc.Unshare(Interop.Libc.CLONE_NEWNET) != 0)
+        {
+            throw new CliException($"could not create a network namespace for the app ({Interop.LastErrno()}); ax run needs root (CAP_SYS_ADMIN)");
+        }
+
+        Errno error = LoopbackInterface.TryBringUp();
+        if (error != Errno.None)
+        {
+            throw new CliException($"could not bring up the loopback interface in the app's namespace ({error})");
+        }
+    }
+
+    private static void HandOverListener(SeqpacketSocket control)
+    {
+        Errno error = SeccompInstaller.TryInstall(out int listener);
+        if (error != Errno.None)
+        {
+            throw new CliException(error is Errno.EINVAL or Errno.ENOSYS
+                ? "this kernel does not support seccomp user notification (Linux 5.9 or later is needed)"
+                : $"could not install the seccomp filter ({error})");
+        }
+
+        error = control.TrySend(ControlServer.ListenerMessage, listener);
+        Interop.Libc.Close(listener);
+        if (error != Errno.None || control.TryReceive(out string ready, out var stray) != Errno.None || ready != ControlServer.ReadyMessage)
+        {
+            throw new CliException("the ax daemon did not take over the app's network calls; see the daemon's log");
+        }
+
+        stray?.Dispose();
+    }
+}

@@ -1,0 +1,22 @@
+namespace Ax.Launcher;
+
+/// <summary>The options of <c>ax run</c> (seed 003, "Run").</summary>
+internal sealed class RunOptions
+{
+    /// <summary>--ip: the IPv4 address the app's services are reachable at. Defaults to none (the node IP).</summary>
+    public string? Ip { get; init; }
+
+    /// <summary>--name: the DNS name of the app. Defaults to none.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>--labels: csv of key=value. Defaults to "zone=default".</summary>
+    public string Labels { get; init; } = Policy.LabelSet.DefaultText;
+
+    /// <summary>--new-netns: run the app in a new, empty network namespace. Defaults to true.</summary>
+    public bool NewNetns { get; init; } = true;
+
+    /// <summary>The command and its arguments.</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+
+    public required string RunDir { get; init; }
+}

@@ -1,0 +1,14 @@
+using Ax.Addressing;
+using Ax.ServiceTable;
+
+namespace Ax.Policy;
+
+/// <summary>Where a connect goes; <see cref="Target"/> is meaningful unless <see cref="IsRefused"/>.</summary>
+internal readonly record struct RouteDecision(bool IsRefused, Ipv4Endpoint Target, ServiceEntry? Server)
+{
+    internal static RouteDecision Refused { get; } = new(true, default, null);
+
+    internal static RouteDecision Egress(Ipv4Endpoint destination) => new(false, destination, null);
+
+    internal static RouteDecision ToServer(ServiceEntry server) => new(false, server.HostAddr, server);
+}

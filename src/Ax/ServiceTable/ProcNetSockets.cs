@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace Ax.ServiceTable;
+
+/// <summary>
+/// Reads the inodes of live sockets from /proc/net/tcp and /proc/net/udp (proc(5)) of the daemon's
+/// network namespace, which is the node's: every host socket ax makes for an app lives there.
+/// </summary>
+internal static class ProcNetSockets
+{
+    private const string TcpListenState = "0A";
+
+    /// <summary>Inodes of TCP sockets in LISTEN state.</summary>
+    internal static HashSet<ulong> ListeningTcpInodes(string path = "/proc/net/tcp") => ReadInodes(path, TcpListenState);
+
+    /// <summary>Inodes of every UDP socket (UDP has no listen state: a bound socket is a server).</summary>
+    internal static HashSet<ulong> UdpInodes(string path = "/proc/net/udp") => ReadInodes(path, null);
+
+    internal static HashSet<ulong> ParseInodes(IEnumerable<string> lines, string? requiredState)
+    {
+        var inodes = new HashSet<ulong>();
+        foreach (string line in lines.Skip(1))
+        {
+            // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...
+            string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length < 10 || (requiredState is not null && fields[3] != requiredState))
+            {
+                continue;
+            }
+
+            if (ulong.TryParse(fields[9], NumberStyles.None, CultureInfo.InvariantCulture, out ulong inode) && inode != 0)
+            {
+                inodes.Add(inode);
+            }
+        }
+
+        return inodes;
+    }
+
+    private static HashSet<ulong> ReadInodes(string path, string? requiredState) =>
+        ParseInodes(File.ReadLines(path), requiredState);
+}

@@ -1,0 +1,7 @@
+namespace Ax.ServiceTable;
+
+internal enum TransportProtocol
+{
+    Tcp,
+    Udp,
+}
