@@ -3,7 +3,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 OUT := out
 
-.PHONY: all build test unit e2e demo bench soak deps clean format
+.PHONY: all build test demo bench deps clean format
 
 all: build
 
@@ -13,13 +13,21 @@ deps:
 build: $(OUT)/ax
 
 $(OUT)/ax: $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props Directory.Packages.props
-	$(DOTNET) publish src/Ax/Ax.csproj -c Release -r linux-x64 -o $(OUT) -p:DebugType=none -nologo -v quiet
+	$(DOTNET) publish src/Ax/Ax.csproj -c Release -r linux-x64 -o $(OUT)/.publish -p:DebugType=none -nologo -v quiet
+	@# rename, not copy: a running ax (a daemon, a benchmark) keeps its old file
+	mv -f $(OUT)/.publish/ax $(OUT)/ax
 	@test -x $(OUT)/ax
 
+# Unit tests, and end-to-end tests that run out/ax in network namespaces (needs root).
 test: build
-	AX_BINARY=$(abspath $(OUT)/ax) $(DOTNET) test tests/Ax.Tests/Ax.Tests.csproj -c Release -nologo --logger "console;verbosity=normal"
+	@set -o pipefail; AX_BINARY=$(abspath $(OUT)/ax) $(DOTNET) test tests/Ax.Tests/Ax.Tests.csproj -c Release -nologo \
+		--logger "console;verbosity=normal" 2>&1 | tee $(OUT)/test.log; status=$$?; \
+	passed=$$(sed -n 's/^ *Passed: *\([0-9]*\)$$/\1/p' $(OUT)/test.log | tail -1); \
+	failed=$$(sed -n 's/^ *Failed: *\([0-9]*\)$$/\1/p' $(OUT)/test.log | tail -1); \
+	echo "tests: $${passed:-0} passed, $${failed:-0} failed"; exit $$status
 
-demo: build
+# Sets up a fresh Debian machine (as root) and walks through the seed's demo in a throw-away node.
+demo: deps build
 	bash scripts/demo.sh
 
 bench: build

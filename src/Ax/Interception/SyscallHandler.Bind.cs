@@ -96,7 +96,9 @@ internal sealed partial class SyscallHandler
             _app.Labels,
             SocketCalls.Inode(socket.Fd),
             backlog);
-        _node.Services.Upsert(entry);
-        Log.ServiceOpened(_logger, _app.Id, proto.ToString().ToLowerInvariant(), serviceAddr.ToString(), entry.HostAddr.ToString());
+        if (_node.Services.Upsert(entry))
+        {
+            Log.ServiceOpened(_logger, _app.Id, proto.ToString().ToLowerInvariant(), serviceAddr.ToString(), entry.HostAddr.ToString());
+        }
     }
 }

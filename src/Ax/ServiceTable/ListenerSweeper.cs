@@ -33,9 +33,11 @@ internal sealed partial class ListenerSweeper : IDisposable
 
         try
         {
+            long generation = _services.Generation;
             HashSet<ulong> tcp = ProcNetSockets.ListeningTcpInodes();
             HashSet<ulong> udp = ProcNetSockets.UdpInodes();
-            var removed = _services.RemoveWhere(e => !(e.Proto == TransportProtocol.Tcp ? tcp : udp).Contains(e.Inode));
+            var removed = _services.RemoveWhere(e =>
+                e.Generation <= generation && !(e.Proto == TransportProtocol.Tcp ? tcp : udp).Contains(e.Inode));
             foreach (ServiceEntry entry in removed)
             {
                 _bindings.Remove(entry.HostAddr.Port);

@@ -16,4 +16,8 @@ internal sealed record ServiceEntry(
     Ipv4Endpoint BindAddr,
     LabelSet Labels,
     ulong Inode,
-    int Backlog);
+    int Backlog)
+{
+    /// <summary>When the entry was made, in <see cref="ServiceRegistry.Generation"/> ticks.</summary>
+    internal long Generation { get; init; }
+}

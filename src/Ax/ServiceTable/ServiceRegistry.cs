@@ -9,14 +9,24 @@ internal sealed class ServiceRegistry
 {
     private readonly Lock _writeLock = new();
     private ServiceSnapshot _snapshot = ServiceSnapshot.Empty;
+    private long _generation;
 
     internal ServiceSnapshot Current => Volatile.Read(ref _snapshot);
 
-    internal void Upsert(ServiceEntry entry)
+    /// <summary>
+    /// Grows with every upsert. A sweep that read the kernel's socket list at generation G judges only
+    /// entries made at or before G: a listener published while it was reading is not yet in its list.
+    /// </summary>
+    internal long Generation => Interlocked.Read(ref _generation);
+
+    /// <summary>Adds or replaces the entry of the entry's socket; true when the socket was not listed before.</summary>
+    internal bool Upsert(ServiceEntry entry)
     {
         lock (_writeLock)
         {
-            Volatile.Write(ref _snapshot, _snapshot.With(entry));
+            bool isNew = !_snapshot.ByInode.ContainsKey(entry.Inode);
+            Volatile.Write(ref _snapshot, _snapshot.With(entry with { Generation = Interlocked.Increment(ref _generation) }));
+            return isNew;
         }
     }
 

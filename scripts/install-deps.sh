@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what ax's build, tests and demo use on Debian 12, as root. Safe to run again.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: run this as root (it uses apt-get and the tests make network namespaces)" >&2
+    exit 1
+fi
+
+packages=(
+    make gcc libc6-dev          # the hostile test program is C
+    iproute2 util-linux procps  # ip netns, setpriv, ps
+    curl python3 nginx-light    # the real apps the tests and the demo run under ax
+    dnsutils socat
+)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    echo "install-deps: installed ${missing[*]}"
+fi
+
+# Debian starts nginx when it is installed where an init system runs; ax's tests start their own.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+    systemctl stop nginx || true
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+    echo "install-deps: the .NET SDK (dotnet) is not on PATH; install the .NET 10 SDK, which builds ax for net9.0 with NativeAOT" >&2
+    exit 1
+fi

@@ -1,0 +1,31 @@
+namespace Ax.Tests.EndToEnd;
+
+/// <summary>Writes an nginx configuration that keeps every file inside the test node's directory.</summary>
+internal static class Nginx
+{
+    internal static string WriteConfig(TestNode node, int port, string body)
+    {
+        string directory = Path.Combine(node.WorkDir, $"nginx-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        string config = Path.Combine(directory, "nginx.conf");
+        File.WriteAllText(config, $$"""
+            worker_processes 1;
+            pid {{directory}}/nginx.pid;
+            error_log {{directory}}/error.log;
+            events { worker_connections 256; }
+            http {
+              access_log off;
+              client_body_temp_path {{directory}}/body;
+              proxy_temp_path {{directory}}/proxy;
+              fastcgi_temp_path {{directory}}/fastcgi;
+              uwsgi_temp_path {{directory}}/uwsgi;
+              scgi_temp_path {{directory}}/scgi;
+              server {
+                listen {{port}};
+                location / { return 200 "{{body}}\n"; }
+              }
+            }
+            """);
+        return config;
+    }
+}

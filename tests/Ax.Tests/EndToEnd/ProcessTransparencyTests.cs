@@ -1,0 +1,82 @@
+namespace Ax.Tests.EndToEnd;
+
+/// <summary>An app under ax behaves as if ax were not there: exit status, stdio, signals, the command lookup.</summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class ProcessTransparencyTests
+{
+    [Fact]
+    public void ExitStatus_PassesThrough()
+    {
+        using var node = TestNode.Create();
+
+        var result = node.Ax("run", "--", "sh", "-c", "echo out; echo err >&2; exit 7");
+
+        Assert.Equal(7, result.ExitCode);
+        Assert.Equal("out", result.Stdout.Trim());
+        Assert.Equal("err", result.Stderr.Trim());
+    }
+
+    [Fact]
+    public void Stdin_PassesThrough()
+    {
+        using var node = TestNode.Create();
+
+        var result = node.Run(["run", "--", "cat"], ax: true, stdin: "line one\nline two\n");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("line one\nline two\n", result.Stdout);
+    }
+
+    [Fact]
+    public void Signal_ReachesTheAppItself()
+    {
+        using var node = TestNode.Create();
+        // The app is ax's own process after execve: the pid the caller holds is the app's.
+        var app = node.StartApp("--", "sh", "-c", "trap 'echo got TERM; exit 42' TERM; echo ready; while true; do sleep 0.1; done");
+        Wait.Until(() => app.Output.Contains("ready"), TimeSpan.FromSeconds(10), () => app.Output);
+
+        app.Signal(15);
+
+        Assert.True(app.WaitForExit(TimeSpan.FromSeconds(10)));
+        Assert.Equal(42, app.ExitCode);
+        Assert.Contains("got TERM", app.Output);
+    }
+
+    [Fact]
+    public void CommandNotFound_Exits127WithAShellLikeMessage()
+    {
+        using var node = TestNode.Create();
+
+        var result = node.Ax("run", "--", "no-such-program-anywhere", "arg");
+
+        Assert.Equal(127, result.ExitCode);
+        Assert.Equal("ax: no-such-program-anywhere: command not found", result.Stderr.Trim());
+    }
+
+    [Fact]
+    public void NewNetnsFalse_RunsInTheCallersNamespaceWithTheSameTakeover()
+    {
+        using var node = TestNode.Create();
+        node.StartApp("--ip", "1.1.1.1", "--new-netns=false", "python3", Scripts.Path("serve_text.py"), "8000", "shared namespace");
+        node.WaitForServers("1.1.1.1:8000");
+
+        var viaAx = node.Ax("run", "--new-netns=false", "--", "curl", "-s", "1.1.1.1:8000/");
+        var interfaces = node.Ax("run", "--new-netns=false", "--", "ip", "-br", "addr");
+
+        Assert.True(viaAx.ExitCode == 0, viaAx.ToString());
+        Assert.Equal("shared namespace", viaAx.Stdout.Trim());
+        Assert.Contains(node.NodeIp, interfaces.Stdout);
+    }
+
+    [Fact]
+    public void NewNetns_AppSeesOnlyLoopback()
+    {
+        using var node = TestNode.Create();
+
+        var interfaces = node.Ax("run", "--", "ip", "-br", "link");
+
+        Assert.Equal(0, interfaces.ExitCode);
+        Assert.Equal("lo", interfaces.Stdout.Trim().Split(' ')[0]);
+        Assert.Single(interfaces.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+}

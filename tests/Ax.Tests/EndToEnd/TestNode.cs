@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Ax.Contracts;
+
+namespace Ax.Tests.EndToEnd;
+
+/// <summary>
+/// A test node: a network namespace with one veth pair (both ends inside, 10.213.N.1/24 on one) and no
+/// default route, running its own ax daemon with its own run directory. Nothing a test does here can
+/// leave the machine: a virtual IP ax fails to resolve has no route out. Disposing kills every process
+/// the node started, by pid, and removes the namespace and the run directory.
+/// </summary>
+internal sealed class TestNode : IDisposable
+{
+    private static int s_nextSubnet = Random.Shared.Next(1, 120);
+    private readonly List<BackgroundProcess> _processes = [];
+
+    private TestNode(string name, string nodeIp, string runDir)
+    {
+        Name = name;
+        NodeIp = nodeIp;
+        RunDir = runDir;
+    }
+
+    internal string Name { get; }
+
+    internal string NodeIp { get; }
+
+    internal string RunDir { get; }
+
+    internal string WorkDir => Path.Combine(RunDir, "..");
+
+    internal BackgroundProcess? Daemon { get; private set; }
+
+    /// <summary>Makes the namespace; starts the daemon unless <paramref name="startDaemon"/> is false.</summary>
+    internal static TestNode Create(bool startDaemon = true, params string[] daemonArgs)
+    {
+        int subnet = Interlocked.Increment(ref s_nextSubnet) % 250 + 1;
+        string id = Guid.NewGuid().ToString("N")[..8];
+        string name = $"axt-{id}";
+        string root = Path.Combine(Path.GetTempPath(), name);
+        var node = new TestNode(name, $"10.213.{subnet}.1", Path.Combine(root, "run"));
+        Directory.CreateDirectory(root);
+        Shell.Check($"ip netns add {name}");
+        Shell.Check($"ip -n {name} link add v0 type veth peer name v1");
+        Shell.Check($"ip -n {name} addr add {node.NodeIp}/24 dev v0");
+        Shell.Check($"ip -n {name} link set v0 up");
+        Shell.Check($"ip -n {name} link set v1 up");
+        Shell.Check($"ip -n {name} link set lo up");
+        if (startDaemon)
+        {
+            node.StartDaemon(daemonArgs);
+        }
+
+        return node;
+    }
+
+    internal void StartDaemon(params string[] args)
+    {
+        Daemon = Start(["daemon", .. args], ax: true);
+        string socket = Path.Combine(RunDir, "api.sock");
+        Wait.Until(() => File.Exists(socket) && Ax("get", "apps").ExitCode == 0, TimeSpan.FromSeconds(15),
+            () => $"the daemon did not come up:\n{Daemon.Output}");
+    }
+
+    /// <summary>Starts <c>ax ARGS</c> (or any command) inside the node, in the background.</summary>
+    internal BackgroundProcess Start(IReadOnlyList<string> args, bool ax = true)
+    {
+        var process = new BackgroundProcess(StartInfo(args, ax));
+        lock (_processes)
+        {
+            _processes.Add(process);
+        }
+
+        return process;
+    }
+
+    /// <summary>Starts <c>ax run RUNARGS</c> in the background.</summary>
+    internal BackgroundProcess StartApp(params string[] runArgs) => Start(["run", .. runArgs]);
+
+    /// <summary>Runs <c>ax ARGS</c> inside the node and waits for it.</summary>
+    internal CommandResult Ax(params string[] args) => Run(args, ax: true);
+
+    /// <summary>Runs a command inside the node and waits for it (at most <paramref name="timeout"/>).</summary>
+    internal CommandResult Run(IReadOnlyList<string> args, bool ax = false, string? stdin = null, TimeSpan? timeout = null, IDictionary<string, string>? environment = null)
+    {
+        var startInfo = StartInfo(args, ax);
+        foreach (var pair in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[pair.Key] = pair.Value;
+        }
+
+        return Shell.Run(startInfo, stdin, timeout ?? TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Waits until the service table lists <paramref name="serviceAddr"/> <paramref name="count"/> times.</summary>
+    internal ServerInfo[] WaitForServers(string serviceAddr, int count = 1)
+    {
+        ServerInfo[] servers = [];
+        Wait.Until(
+            () =>
+            {
+                servers = Servers().Where(s => s.ServiceAddr == serviceAddr).ToArray();
+                return servers.Length >= count;
+            },
+            TimeSpan.FromSeconds(20),
+            () => $"{serviceAddr} did not appear {count} time(s) in the service table:\n{Ax("get", "servers")}\n{DescribeProcesses()}");
+        return servers;
+    }
+
+    internal ServerInfo[] Servers()
+    {
+        var result = Ax("get", "servers", "-o", "json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return JsonSerializer.Deserialize(result.Stdout, AxJsonContext.Default.ServerInfoArray)!;
+    }
+
+    internal string DescribeProcesses()
+    {
+        lock (_processes)
+        {
+            return string.Join("\n", _processes.Select(p => $"--- pid {p.Pid} (exited: {p.HasExited})\n{p.Output}"));
+        }
+    }
+
+    private ProcessStartInfo StartInfo(IReadOnlyList<string> args, bool ax)
+    {
+        var startInfo = new ProcessStartInfo("ip") { UseShellExecute = false };
+        foreach (string arg in (string[])["netns", "exec", Name, .. (ax ? [AxBinary.Path] : Array.Empty<string>()), .. args])
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        startInfo.Environment["AX_RUN_DIR"] = RunDir;
+        startInfo.WorkingDirectory = Path.GetTempPath();
+        return startInfo;
+    }
+
+    public void Dispose()
+    {
+        lock (_processes)
+        {
+            foreach (var process in Enumerable.Reverse(_processes))
+            {
+                process.Dispose();
+            }
+        }
+
+        Shell.Run(new ProcessStartInfo("ip", ["netns", "del", Name]), null, TimeSpan.FromSeconds(10));
+        try
+        {
+            Directory.Delete(Path.Combine(Path.GetTempPath(), Name), recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using Ax.Interception;
+using static Interop.Seccomp;
+
+namespace Ax.Tests.Interception;
+
+/// <summary>Runs the BPF program on sample seccomp_data to prove which calls reach the daemon.</summary>
+public sealed class SeccompFilterProgramTests
+{
+    [Theory]
+    [InlineData(49, 2, true)]   // bind
+    [InlineData(42, 1, true)]   // connect, whatever the socket
+    [InlineData(50, 0, true)]   // listen
+    [InlineData(51, 0, true)]   // getsockname
+    [InlineData(52, 0, true)]   // getpeername
+    [InlineData(41, 2, true)]   // socket(AF_INET)
+    [InlineData(41, 1, false)]  // socket(AF_UNIX)
+    [InlineData(41, 10, false)] // socket(AF_INET6): stays in the empty namespace
+    [InlineData(43, 0, false)]  // accept
+    [InlineData(44, 0, false)]  // sendto
+    [InlineData(0, 0, false)]   // read
+    [InlineData(3, 0, false)]   // close
+    public void OnlyTheControlCallsAreNotified(int nr, int arg0, bool notified)
+    {
+        Assert.Equal(notified ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_ALLOW, Run(AUDIT_ARCH_X86_64, nr, (ulong)arg0));
+    }
+
+    [Fact]
+    public void OtherAbis_AreLeftAlone()
+    {
+        Assert.Equal(SECCOMP_RET_ALLOW, Run(0x40000003 /* AUDIT_ARCH_I386 */, 102, 2));
+        Assert.Equal(SECCOMP_RET_ALLOW, Run(AUDIT_ARCH_X86_64, (int)(X32_SYSCALL_BIT | 42), 2));
+    }
+
+    /// <summary>A tiny interpreter for the instructions the program uses (ld abs, jeq, jge, ret).</summary>
+    private static uint Run(uint arch, int nr, ulong arg0)
+    {
+        var program = SeccompFilterProgram.Build();
+        uint accumulator = 0;
+        for (int pc = 0; pc < program.Length; pc++)
+        {
+            var instruction = program[pc];
+            switch (instruction.Code)
+            {
+                case 0x20:
+                    accumulator = instruction.K switch
+                    {
+                        0 => (uint)nr,
+                        4 => arch,
+                        16 => (uint)arg0,
+                        _ => throw new InvalidOperationException($"unexpected load at {instruction.K}"),
+                    };
+                    break;
+                case 0x15:
+                    pc += accumulator == instruction.K ? instruction.JumpTrue : instruction.JumpFalse;
+                    break;
+                case 0x35:
+                    pc += accumulator >= instruction.K ? instruction.JumpTrue : instruction.JumpFalse;
+                    break;
+                case 0x06:
+                    return instruction.K;
+                default:
+                    throw new InvalidOperationException($"unexpected opcode {instruction.Code:x}");
+            }
+        }
+
+        throw new InvalidOperationException("fell off the end of the program");
+    }
+}

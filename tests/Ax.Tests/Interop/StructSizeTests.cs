@@ -1,0 +1,30 @@
+using System.Runtime.CompilerServices;
+
+namespace Ax.Tests.Interop;
+
+/// <summary>Kernel structs must match their headers byte for byte.</summary>
+public sealed class StructSizeTests
+{
+    [Fact]
+    public void SeccompStructs_MatchLinuxSeccompH()
+    {
+        Assert.Equal(64, Unsafe.SizeOf<global::Interop.Seccomp.SeccompData>());
+        Assert.Equal(80, Unsafe.SizeOf<global::Interop.Seccomp.SeccompNotif>());
+        Assert.Equal(24, Unsafe.SizeOf<global::Interop.Seccomp.SeccompNotifResp>());
+        Assert.Equal(24, Unsafe.SizeOf<global::Interop.Seccomp.SeccompNotifAddfd>());
+        Assert.Equal(8, Unsafe.SizeOf<global::Interop.Seccomp.SockFilter>());
+        Assert.Equal(16, Unsafe.SizeOf<global::Interop.Seccomp.SockFprog>());
+    }
+
+    [Fact]
+    public void SocketStructs_MatchTheirHeaders()
+    {
+        Assert.Equal(16, Unsafe.SizeOf<global::Interop.Libc.SockAddrIn>());
+        Assert.Equal(110, Unsafe.SizeOf<global::Interop.Libc.SockAddrUn>());
+        Assert.Equal(56, Unsafe.SizeOf<global::Interop.Libc.MsgHdr>());
+        Assert.Equal(24, Unsafe.SizeOf<global::Interop.Libc.CmsgOneFd>());
+        Assert.Equal(12, Unsafe.SizeOf<global::Interop.Libc.EpollEvent>());
+        Assert.Equal(8, Unsafe.SizeOf<global::Interop.Libc.PollFd>());
+        Assert.Equal(40, Unsafe.SizeOf<global::Interop.Libc.IfReqFlags>());
+    }
+}

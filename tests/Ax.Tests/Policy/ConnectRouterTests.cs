@@ -1,0 +1,74 @@
+using Ax.Addressing;
+using Ax.Apps;
+using Ax.Policy;
+using Ax.ServiceTable;
+
+namespace Ax.Tests.Policy;
+
+public sealed class ConnectRouterTests
+{
+    private const uint NodeIp = 0x0A000001;
+    private static readonly Ipv4Endpoint Vip = new(0x01010101, 80);
+
+    [Fact]
+    public void Connect_ToVirtualIp_WithDisjointLabels_IsRefused()
+    {
+        var (router, _) = Router(Server("role=prod", 40000));
+
+        var decision = router.Route(Client("role=test"), TransportProtocol.Tcp, Vip);
+
+        Assert.True(decision.IsRefused);
+    }
+
+    [Fact]
+    public void Connect_ToVirtualIp_PicksOnlyServersSharingALabel_AndSpreadsOverThem()
+    {
+        var (router, _) = Router(Server("role=test", 40000), Server("role=prod", 40001), Server("role=test", 40002));
+        var seen = new HashSet<ushort>();
+
+        for (int i = 0; i < 200; i++)
+        {
+            var decision = router.Route(Client("role=test"), TransportProtocol.Tcp, Vip);
+            Assert.False(decision.IsRefused);
+            seen.Add(decision.Target.Port);
+        }
+
+        Assert.Equal(new ushort[] { 40000, 40002 }, seen.Order());
+    }
+
+    [Fact]
+    public void Connect_ToAVirtualIpOnAnUnservedPort_IsRefused_ButTheNodeIpIsPlainEgress()
+    {
+        var (router, _) = Router(Server("zone=default", 40000));
+
+        Assert.True(router.Route(Client("zone=default"), TransportProtocol.Tcp, Vip.WithPort(81)).IsRefused);
+        var toNode = router.Route(Client("zone=default"), TransportProtocol.Tcp, new Ipv4Endpoint(NodeIp, 22));
+        Assert.False(toNode.IsRefused);
+        Assert.Null(toNode.Server);
+        var elsewhere = router.Route(Client("zone=default"), TransportProtocol.Tcp, new Ipv4Endpoint(0x08080808, 53));
+        Assert.Equal(new Ipv4Endpoint(0x08080808, 53), elsewhere.Target);
+    }
+
+    private static (ConnectRouter Router, ServiceRegistry Services) Router(params ServiceEntry[] servers)
+    {
+        var services = new ServiceRegistry();
+        foreach (var server in servers)
+        {
+            services.Upsert(server);
+        }
+
+        return (new ConnectRouter(services, new AppRegistry(), NodeIp), services);
+    }
+
+    private static ServiceEntry Server(string labels, ushort hostPort)
+    {
+        Assert.True(LabelSet.TryParse(labels, out var set, out _));
+        return new ServiceEntry(Guid.NewGuid(), "f0000001", TransportProtocol.Tcp, Vip, new Ipv4Endpoint(NodeIp, hostPort), Vip.WithAddress(0), set, hostPort, 128);
+    }
+
+    private static AppRecord Client(string labels)
+    {
+        Assert.True(LabelSet.TryParse(labels, out var set, out _));
+        return new AppRecord("f0000002", "client", set, NodeIp, false, 1, ["curl"]);
+    }
+}
