@@ -102,4 +102,21 @@ public sealed class ErrorTests
         Assert.Contains("needs root", run.Stderr);
         Assert.Contains("--new-netns=false", run.Stderr);
     }
+
+    [Fact]
+    public void PortPoolExhausted_TheAppGetsEaddrinuse_AndTheDaemonSaysWhy()
+    {
+        using var node = TestNode.Create(true, "--ports", "45000-45001");
+        node.StartApp("--ip", "1.1.1.1", "python3", Scripts.Path("serve_text.py"), "8000", "a");
+        node.StartApp("--ip", "1.1.1.1", "python3", Scripts.Path("serve_text.py"), "8000", "b");
+        node.WaitForServers("1.1.1.1:8000", count: 2);
+
+        var third = node.Ax("run", "--ip", "1.1.1.1", "python3", "-c", "import socket; socket.socket().bind(('0.0.0.0', 8000))");
+
+        Assert.NotEqual(0, third.ExitCode);
+        Assert.Contains("Address already in use", third.Stderr);
+        Assert.Contains("pool 45000-45001 is exhausted", node.Daemon!.Output);
+        string stillServed = node.Ax("run", "--", "curl", "-s", "1.1.1.1:8000/").Stdout.Trim();
+        Assert.Contains(stillServed, new[] { "a", "b" });
+    }
 }
