@@ -354,7 +354,11 @@ def svg(res):
                              f'fill="{colors[variant]}"><title>{VARIANT_TITLES[variant]}: {ratio:.2f}</title></rect>')
                 cx = bx + bw / 2
                 parts.append(f'<line x1="{cx:.1f}" y1="{y(hi):.1f}" x2="{cx:.1f}" y2="{y(lo):.1f}" stroke="black" stroke-width="1"/>')
-                parts.append(f'<text x="{cx:.1f}" y="{y(ratio) - 5 if y(hi) > y(ratio) - 14 else y(hi) - 4:.1f}" '
+                # The value goes above the bar, its whisker and (for ax) the target tick, whichever is highest.
+                label_y = min(y(ratio), y(hi)) - 4
+                if variant == "ax" and target is not None:
+                    label_y = min(label_y, y(target) - 5)
+                parts.append(f'<text x="{cx:.1f}" y="{max(label_y, top - 2):.1f}" '
                              f'text-anchor="middle" font-size="10">{ratio:.2f}</text>')
                 if variant == "ax" and target is not None:
                     ty = y(target)
@@ -378,9 +382,12 @@ TEMPLATE = """# ax benchmarks
 How much does ax cost an application, compared with talking to the node address directly and with
 the proxy-based alternatives (one TCP proxy, or a client-side plus a server-side sidecar)?
 
-Reproduce with `make bench` (as root; about 10 minutes on 2 cores). `BENCH_QUICK=1 make bench` is a
-one-minute smoke test that writes to `bench/results/quick/` and leaves this file alone; the other knobs
-(`BENCH_RUNS`, `BENCH_SECONDS`, ...) are listed at the top of [`bench/run.sh`](bench/run.sh).
+Reproduce with `make bench` (as root; about 6 minutes on 2 cores). It writes the table below, the chart
+[`bench/results/ratios.svg`](bench/results/ratios.svg), the summary
+[`bench/results/latest.json`](bench/results/latest.json) and every run's record
+[`bench/results/records.jsonl`](bench/results/records.jsonl). `BENCH_QUICK=1 make bench` is a one-minute
+smoke test that writes to `bench/results/quick/` and leaves this file alone. The other knobs
+(`BENCH_RUNS`, `BENCH_SECONDS`, `BENCH_WORKLOADS`, ...) are listed at the top of [`bench/run.sh`](bench/run.sh).
 
 ## Results
 
@@ -388,6 +395,8 @@ one-minute smoke test that writes to `bench/results/quick/` and leaves this file
 {end}
 
 ## Targets
+
+From the issue that asked for this benchmark; ratios are to direct.
 
 | workload | direct | takeover limit | 1 proxy | 2 proxies | ax target |
 |---|---|---|---|---|---|
@@ -400,29 +409,41 @@ one-minute smoke test that writes to `bench/results/quick/` and leaves this file
 ## What is measured
 
 All processes run in one network namespace the bench creates (`axbench-<pid>`: loopback plus
-10.213.200.1/24 on a veth pair with no route out). Each workload runs in four variants, interleaved in
-every round (the order rotates each round) so that drift of the machine affects all of them alike:
+10.213.200.1/24 on a veth pair with no route out), beside one ax daemon of its own. Each workload runs
+in four variants, interleaved in every round (the order rotates each round) so that drift of the
+machine affects all of them alike; one short unrecorded warm-up run of each variant comes first.
 
 - **direct**: plain client and server processes in the node namespace; the client connects to the
   node address 10.213.200.1.
 - **ax**: client and server both under `ax run`; the server is on the virtual IP 1.1.1.1 and the ax
-  daemon maps it to 10.213.200.1:<pool port>. After connect() the data path is the kernel's own.
-- **1 proxy**: the client connects to an HAProxy (TCP mode) on 127.0.0.1, which connects to the server.
+  daemon maps it to 10.213.200.1:<pool port>. After connect() the data path is the kernel's own, so
+  the difference to direct is the cost of the trapped calls (socket, bind, listen, connect,
+  getsockname, getpeername) and of the daemon running beside the apps on the same cores.
+- **1 proxy**: the client connects to an HAProxy 2.6 in TCP mode on 127.0.0.1, which connects to the
+  server at the node address.
 - **2 proxies**: client -> client-side HAProxy (127.0.0.1) -> server-side HAProxy (node address) ->
   server (127.0.0.1), the sidecar pattern.
 
 Workloads:
 
-1. iperf3, one TCP stream, throughput.
+1. iperf3, one TCP stream: throughput.
 2. wrk against nginx (one worker, a 612-byte static file), 2 threads and 50 keep-alive connections: requests/s.
 3. The same with `-H 'Connection: close'`, one TCP connection per request: requests/s. Under ax every
-   request pays the trapped socket() and connect() calls.
+   request pays the trapped socket() and connect() of the client.
 4. connect() latency (`bench/lib/connlat.c`): p50/p99 of the connect() call to a listening server,
-   blocking, and non-blocking until the socket is writable; direct and under ax only (a proxy adds
-   nothing to the client's connect()).
-5. Launch overhead: `ax run -- true` against `true`, with hyperfine.
+   blocking, and non-blocking until the socket is writable, direct and under ax (through a proxy the
+   client's connect() ends at the proxy's listener, the same as direct). Also socket()+connect(),
+   since under ax socket(AF_INET) is a trapped call too.
+5. Launch overhead: `ax run -- true` against `true`, with hyperfine; `ax --version` and
+   `ax run --new-netns=false -- true` split the overhead into its parts.
 6. The daemon's memory (VmRSS): idle, with 100 apps (`ax run -- sleep`), and with 10,000 services
-   (one app under ax listening on 10,000 ports, `bench/lib/listen_many.py`); also its CPU use.
+   (one app under ax listening on 10,000 ports, `bench/lib/listen_many.py`); also its CPU use then,
+   and its CPU time during the ax runs of the network workloads.
+
+The `Connection: close` runs leave tens of thousands of TIME_WAIT sockets in the node namespace (the
+kernel's default `tcp_max_tw_buckets`); they affect every variant, and the ax daemon in particular,
+whose listener sweep reads the namespace's whole `/proc/net/tcp`. `BENCH_TW_BUCKETS=1024` caps them, as
+a diagnostic.
 
 ## Why
 
