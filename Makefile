@@ -24,6 +24,8 @@ test: build
 		--logger "console;verbosity=normal" 2>&1 | tee $(OUT)/test.log; status=$$?; \
 	passed=$$(sed -n 's/^ *Passed: *\([0-9]*\)$$/\1/p' $(OUT)/test.log | tail -1); \
 	failed=$$(sed -n 's/^ *Failed: *\([0-9]*\)$$/\1/p' $(OUT)/test.log | tail -1); \
+	if [ "$${failed:-0}" != 0 ]; then echo "== failed tests =="; \
+		awk '/^ *Failed [A-Z]/{on=1} /^ *Passed [A-Z]/{on=0} on' $(OUT)/test.log | head -150; fi; \
 	echo "tests: $${passed:-0} passed, $${failed:-0} failed"; exit $$status
 
 # Sets up a fresh Debian machine (as root) and walks through the seed's demo in a throw-away node.
