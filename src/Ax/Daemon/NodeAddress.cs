@@ -34,9 +34,15 @@ internal static class NodeAddress
         return candidates[0].Address;
     }
 
+    /// <summary>
+    /// Every IPv4 address of the node, those of interfaces that are up first. An interface that is
+    /// down still counts: right after `ip link set up` the kernel reports the new state only when its
+    /// link watcher runs (up to a second later), and a daemon started in that window must still find
+    /// the address it was given.
+    /// </summary>
     private static IEnumerable<(string Name, uint Address)> Addresses(NetworkInterface[] interfaces) =>
         interfaces
-            .Where(i => i.OperationalStatus != OperationalStatus.Down || i.NetworkInterfaceType == NetworkInterfaceType.Loopback)
+            .OrderBy(i => i.OperationalStatus == OperationalStatus.Up || i.NetworkInterfaceType == NetworkInterfaceType.Loopback ? 0 : 1)
             .SelectMany(i => i.GetIPProperties().UnicastAddresses
                 .Where(u => u.Address.AddressFamily == AddressFamily.InterNetwork)
                 .Select(u => (i.Name, Ipv4Endpoint.TryParseAddress(u.Address.ToString(), out uint a) ? a : 0u)));

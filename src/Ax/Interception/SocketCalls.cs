@@ -61,6 +61,24 @@ internal static unsafe class SocketCalls
         return Interop.Libc.Connect(fd, &address, (uint)sizeof(Interop.Libc.SockAddrIn));
     }
 
+    /// <summary>
+    /// Polls a connecting socket once, without waiting: true when the kernel has decided, with the
+    /// connect's result in <paramref name="result"/> (SO_ERROR, as a blocking connect would return it).
+    /// </summary>
+    internal static bool TryCompleteNow(int fd, out Errno result)
+    {
+        var poll = new Interop.Libc.PollFd { Fd = fd, Events = Interop.Libc.POLLOUT };
+        if (Interop.Libc.Poll(&poll, 1, 0) != 1 || (poll.REvents & (Interop.Libc.POLLOUT | Interop.Libc.POLLERR | Interop.Libc.POLLHUP)) == 0)
+        {
+            result = Errno.None;
+            return false;
+        }
+
+        Errno error = TryGetIntOption(fd, Interop.Libc.SOL_SOCKET, Interop.Libc.SO_ERROR, out int soError);
+        result = error != Errno.None ? error : (Errno)soError;
+        return true;
+    }
+
     /// <summary>connect(AF_UNSPEC): dissolves a datagram socket's association (connect(2)).</summary>
     internal static int Disconnect(int fd)
     {

@@ -57,6 +57,14 @@ internal sealed partial class SyscallHandler
 
         if (error is Errno.EINPROGRESS or Errno.EALREADY)
         {
+            // To a peer on this node the handshake has usually finished before connect() returns
+            // (loopback and veth deliver the SYN/ACK in softirq on this CPU), so one poll with no
+            // wait answers most blocking connects here, without the waiter thread's extra wake-up.
+            if (SocketCalls.TryCompleteNow(socket.Fd, out Errno result))
+            {
+                return result == Errno.None ? Outcome.Success : Outcome.Fail(result);
+            }
+
             _node.Waiter.WaitForConnect(_listener, call.Id, socket);
             return Outcome.Answered;
         }
