@@ -42,7 +42,7 @@ internal static class DaemonCommand
                 r.AddError($"--rest-port {value} is not a port; give a number from 1 to 65535");
             }
         });
-        var clean = new Option<bool>("--clean") { Description = "Remove any saved state from previous sessions" };
+        var clean = new Option<bool>("--clean") { Description = "Remove any saved state from previous sessions (default: false, state is kept)" };
 
         var command = new Command("daemon", "Start the AppSwitch daemon")
         {

@@ -14,8 +14,8 @@ internal static class RunCommand
 
     internal static Command Create()
     {
-        var ip = new Option<string?>("--ip") { Description = "IPv4 address at which services of this application would be reachable" };
-        var name = new Option<string?>("--name") { Description = "DNS resolvable name of the application" };
+        var ip = new Option<string?>("--ip") { Description = "IPv4 address at which services of this application would be reachable (default: none; its servers are reached at the node's address)" };
+        var name = new Option<string?>("--name") { Description = "DNS resolvable name of the application (default: none)" };
         var labels = new Option<string>("--labels")
         {
             Description = "Labels of this application, a csv of key=value; clients reach servers that share a label",
@@ -23,7 +23,7 @@ internal static class RunCommand
         };
         var newNetns = new Option<bool>("--new-netns")
         {
-            Description = "Create a new network namespace for the application (needs root)",
+            Description = "Create a new network namespace for the application; needs root (default: true)",
             DefaultValueFactory = _ => true,
         };
         var commandLine = new Argument<string[]>("command")
