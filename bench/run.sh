@@ -19,7 +19,7 @@
 #   BENCH_LAUNCH_RUNS=20   hyperfine runs per command per round (launch overhead)
 #   BENCH_APPS=100         apps (`ax run -- sleep`) for the daemon RSS figure
 #   BENCH_SERVICES=10000   listening sockets (services) for the daemon RSS figure (0 skips it)
-#   BENCH_WORKLOADS=...    csv subset of: launch,connect,iperf3,wrk_keepalive,wrk_close,memory
+#   BENCH_WORKLOADS=...    csv subset of: launch,connect,iperf3,wrk_keepalive,wrk_close,memory,lookup
 #   BENCH_HAPROXY_THREADS=1  nbthread of each HAProxy;  BENCH_NGINX_WORKERS=1  nginx worker_processes
 #   BENCH_QUICK=1          smoke test: 2 short rounds, small counts; results go to bench/results/quick/
 #                          and BENCHMARKS.md is left alone
@@ -54,7 +54,7 @@ else
     OUT=${BENCH_OUT:-$BENCH_DIR/results}
     MARKDOWN=${BENCH_MARKDOWN:-$REPO/BENCHMARKS.md}
 fi
-WORKLOADS=${BENCH_WORKLOADS:-launch,connect,iperf3,wrk_keepalive,wrk_close,memory}
+WORKLOADS=${BENCH_WORKLOADS:-launch,connect,iperf3,wrk_keepalive,wrk_close,memory,lookup}
 HAPROXY_THREADS=${BENCH_HAPROXY_THREADS:-1}
 NGINX_WORKERS=${BENCH_NGINX_WORKERS:-1}
 WRK_THREADS=2
@@ -548,6 +548,16 @@ bench_memory() {
     fi
 }
 
+# One service-table lookup and one routing decision among 10,000 services: an in-process
+# micro-benchmark of the daemon's own code (bench/micro), no namespace needed.
+bench_lookup() {
+    log "lookup: service-table micro-benchmark ($RUNS rounds)"
+    local lines
+    lines=$(cd "$BENCH_DIR/.." && dotnet run -c Release --project bench/micro -- "$RUNS" 2>"$WORK/logs/micro.log") ||
+        { cat "$WORK/logs/micro.log" >&2; die "the lookup micro-benchmark failed"; }
+    grep '^{' <<<"$lines" >>"$RAW"
+}
+
 # ---------------------------------------------------------------- run
 
 START_TS=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -558,6 +568,7 @@ wants connect && bench_connect
 wants iperf3 && bench_iperf3
 wants wrk_keepalive && bench_wrk wrk_keepalive
 wants wrk_close && bench_wrk wrk_close
+wants lookup && bench_lookup
 nginx_down
 sleep 1
 record memory after_suite 1 "$(daemon_rss_kb)" "\"unit\":\"kB\",\"time_wait\":$(tw_count),\"cpu_pct\":$(daemon_cpu_pct 3)"

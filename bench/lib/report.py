@@ -144,6 +144,14 @@ def build(meta, records):
             memory[r["variant"]] = {"rss_kb": r["value"], **extra}
     if memory:
         result["daemon_memory"] = memory
+
+    lookup = {}
+    for variant in ("lookup_hit", "lookup_miss", "route"):
+        rows = by(records, "lookup", variant)
+        if rows:
+            lookup[variant] = {**summary([r["value"] for r in rows]), "services": rows[0].get("services")}
+    if lookup:
+        result["service_table_ns"] = lookup
     return result
 
 
@@ -293,6 +301,22 @@ def markdown(res, svg_rel):
             out.append("|---|---|")
             out.extend(cpu_rows)
             out.append("")
+    look = res.get("service_table_ns", {})
+    if look:
+        out.append("### One service-table lookup")
+        out.append("")
+        out.append("In-process micro-benchmark of the daemon's code (`bench/micro`), median of the rounds with min-max:")
+        out.append("")
+        out.append("| operation | ns per call |")
+        out.append("|---|---|")
+        names = {"lookup_hit": "lookup of a virtual IP:port that has servers",
+                 "lookup_miss": "lookup of a virtual IP:port with none",
+                 "route": "whole connect decision (lookup, label check, random pick)"}
+        for key, title in names.items():
+            if key in look:
+                v = look[key]
+                out.append(f"| {title}, {v['services']:,} services | {v['median']:.0f} ({v['min']:.0f}-{v['max']:.0f}) |")
+        out.append("")
     out.append("Raw per-run records: [`bench/results/records.jsonl`](bench/results/records.jsonl); "
                "summary: [`bench/results/latest.json`](bench/results/latest.json).")
     return "\n".join(out)

@@ -22,11 +22,17 @@ internal sealed class LabelSet
     /// <summary>True when the two sets share at least one identical key=value pair.</summary>
     internal bool SharesAnyWith(LabelSet other)
     {
+        // Plain loops over the arrays: Enumerable.Contains would box the ImmutableArray on every
+        // connect (bench/micro "route" measured the difference).
+        ImmutableArray<string> theirs = other._labels;
         foreach (string label in _labels)
         {
-            if (other._labels.Contains(label, StringComparer.Ordinal))
+            for (int i = 0; i < theirs.Length; i++)
             {
-                return true;
+                if (string.Equals(label, theirs[i], StringComparison.Ordinal))
+                {
+                    return true;
+                }
             }
         }
 
