@@ -140,7 +140,7 @@ public sealed class RunOptionsTests
         var result = node.Ax("run", "--", "curl", "-s", "1.1.1.1:8080/");
 
         Assert.True(result.ExitCode == 0, result + node.DescribeProcesses());
-        Assert.Equal("from nobody", result.Stdout);
+        Assert.Equal("from nobody", result.Stdout.Trim());
         Assert.Contains("uid 65534", app.Output);
     }
 
