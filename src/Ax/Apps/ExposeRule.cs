@@ -45,12 +45,18 @@ internal sealed record ExposeRule(ushort InternalPort, uint? NodeAddress, ushort
     /// Parses every rule (each value may itself be a csv) and refuses a port exposed twice: one listening
     /// socket is served at one node port, and one node port can serve one socket.
     /// </summary>
-    internal static bool TryParseAll(IEnumerable<string> values, out List<ExposeRule> rules, [NotNullWhen(false)] out string? problem)
+    internal static bool TryParseAll(IEnumerable<string?> values, out List<ExposeRule> rules, [NotNullWhen(false)] out string? problem)
     {
         rules = [];
         problem = null;
-        foreach (string value in values)
+        foreach (string? value in values)
         {
+            if (value is null)
+            {
+                problem = $"invalid --expose: a value is missing; {Usage}"; // only a hand-made request can say null
+                return false;
+            }
+
             foreach (string text in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
                 if (!TryParse(text, out ExposeRule? rule, out problem))

@@ -30,7 +30,7 @@ internal static class RunValidation
     /// Parses the --expose rules and, when the daemon checks them (<paramref name="nodeIp"/> given), refuses
     /// a node IP that is not this node's: on a single node, "every node" (0.0.0.0) means this one.
     /// </summary>
-    internal static bool TryParseExpose(IEnumerable<string> values, uint? nodeIp, out List<ExposeRule> rules, [NotNullWhen(false)] out string? problem)
+    internal static bool TryParseExpose(IEnumerable<string?> values, uint? nodeIp, out List<ExposeRule> rules, [NotNullWhen(false)] out string? problem)
     {
         if (!ExposeRule.TryParseAll(values, out rules, out problem))
         {

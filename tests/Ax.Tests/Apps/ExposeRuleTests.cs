@@ -42,6 +42,13 @@ public sealed class ExposeRuleTests
         Assert.Equal([8000, 8001, 8002], rules.Select(r => (int)r.InternalPort));
     }
 
+    [Fact]
+    public void TryParseAll_ANullValueFromAHandMadeRequest_IsRefused()
+    {
+        Assert.False(ExposeRule.TryParseAll([null], out _, out string? problem));
+        Assert.StartsWith("invalid --expose", problem);
+    }
+
     [Theory]
     [InlineData("8000:9000", "8000:9001", "port 8000 is already exposed")]
     [InlineData("8000:9000", "8001:9000", "node port 9000 is already used")]

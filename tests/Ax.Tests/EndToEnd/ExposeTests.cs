@@ -47,6 +47,22 @@ public sealed class ExposeTests
     }
 
     [Fact]
+    public void Expose_UdpPort_IsReachedByAClientNotUnderAx()
+    {
+        using var node = TestNode.Create();
+        const string echo = "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 5300)); " +
+            "d,a=s.recvfrom(100); s.sendto(b'echo '+d, a)";
+        node.StartApp("--ip", "1.1.1.1", "--expose", "5300:15300", "--", "python3", "-c", echo);
+        node.WaitForServers("1.1.1.1:5300");
+
+        var result = node.Run(["python3", "-c",
+            $"import socket; c=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.settimeout(10); c.sendto(b'hi', ('{node.NodeIp}', 15300)); print(c.recv(100).decode())"]);
+
+        Assert.True(result.ExitCode == 0, result + node.DescribeProcesses());
+        Assert.Equal("echo hi", result.Stdout.Trim());
+    }
+
+    [Fact]
     public void Expose_AnotherNodesIp_IsRefusedBeforeTheAppStarts()
     {
         using var node = TestNode.Create();
