@@ -23,7 +23,7 @@ internal static class RunCommand
         };
         var newNetns = new Option<bool>("--new-netns")
         {
-            Description = "Create a new network namespace for the application (needs root)",
+            Description = "Create a new network namespace for the application (default: true; creating one needs root, --new-netns=false keeps the caller's)",
             DefaultValueFactory = _ => true,
         };
         var expose = new Option<string[]>("--expose")
