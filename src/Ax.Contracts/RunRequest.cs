@@ -4,9 +4,11 @@ namespace Ax.Contracts;
 /// The first message <c>ax run</c> sends on the daemon's control socket, before it installs the
 /// seccomp filter and hands the listener over.
 /// </summary>
+/// <param name="Expose">The --expose rules as the user wrote them (<c>8000:9999</c>, <c>8000:NODE-IP:9999</c>).</param>
 public sealed record RunRequest(
     string? Ip,
     string? Name,
     IReadOnlyList<string> Labels,
     bool NewNetns,
-    IReadOnlyList<string> Command);
+    IReadOnlyList<string> Command,
+    IReadOnlyList<string>? Expose = null);

@@ -16,4 +16,10 @@ internal sealed record AppRecord(
     IReadOnlyList<string> Command)
 {
     internal string IpText => Ipv4Endpoint.FormatAddress(Ip);
+
+    /// <summary>--expose: app ports served at fixed node ports to clients outside ax. Defaults to none.</summary>
+    internal IReadOnlyList<ExposeRule> Expose { get; init; } = [];
+
+    /// <summary>The rule that exposes <paramref name="internalPort"/>, if any.</summary>
+    internal ExposeRule? ExposeFor(ushort internalPort) => Expose.FirstOrDefault(r => r.InternalPort == internalPort);
 }

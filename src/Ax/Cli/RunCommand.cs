@@ -7,7 +7,7 @@ namespace Ax.Cli;
 internal static class RunCommand
 {
     /// <summary>Options of <c>run</c> that take a separate value (<c>--ip 1.1.1.1</c>).</summary>
-    private static readonly string[] ValueOptions = ["--ip", "--name", "--labels", "--run-dir"];
+    private static readonly string[] ValueOptions = ["--ip", "--name", "--labels", "--run-dir", "--expose", "--user", "--interface"];
 
     /// <summary>Boolean options, which take a value only when it is written with '=' or is true/false.</summary>
     private static readonly string[] FlagOptions = ["--new-netns"];
@@ -23,8 +23,22 @@ internal static class RunCommand
         };
         var newNetns = new Option<bool>("--new-netns")
         {
-            Description = "Create a new network namespace for the application; needs root (default: true)",
+            Description = "Create a new network namespace for the application (default: true; creating one needs root, --new-netns=false keeps the caller's)",
             DefaultValueFactory = _ => true,
+        };
+        var expose = new Option<string[]>("--expose")
+        {
+            Description = "Serve an app port to clients outside ax at a port of this node: internal-port:host-port, " +
+                "internal-port:node-IP:node-port or internal-port:0.0.0.0:node-port (repeatable, or a csv). Default: none",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var user = new Option<string?>("--user")
+        {
+            Description = "UID or user name to run the application as, with that user's groups (needs root). Default: the caller",
+        };
+        var interfaceName = new Option<string?>("--interface")
+        {
+            Description = "Name of a dummy interface, carrying the node IP, created in the application's new network namespace. Default: none (only lo)",
         };
         var commandLine = new Argument<string[]>("command")
         {
@@ -32,13 +46,16 @@ internal static class RunCommand
             Arity = ArgumentArity.OneOrMore,
         };
 
-        var command = new Command("run", "Run an application under AppSwitch") { ip, name, labels, newNetns, commandLine };
+        var command = new Command("run", "Run an application under AppSwitch") { ip, name, labels, expose, user, interfaceName, newNetns, commandLine };
         command.SetAction(result => RunLauncher.Run(new RunOptions
         {
             Ip = result.GetValue(ip),
             Name = result.GetValue(name),
             Labels = result.GetValue(labels)!,
             NewNetns = result.GetValue(newNetns),
+            Expose = result.GetValue(expose) ?? [],
+            User = result.GetValue(user),
+            Interface = result.GetValue(interfaceName),
             Command = result.GetValue(commandLine)!,
             RunDir = RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)),
         }));

@@ -86,14 +86,14 @@ internal sealed partial class ControlServer : IDisposable
             return;
         }
 
-        if (!TryValidate(request, out uint ip, out LabelSet? labels, out string? problem))
+        if (!TryValidate(request, out uint ip, out LabelSet? labels, out List<ExposeRule> expose, out string? problem))
         {
             connection.TrySend(Reply(null, problem));
             return;
         }
 
         string appId = _node.Apps.NewId();
-        if (connection.TrySend(Reply(appId, null)) != Errno.None)
+        if (connection.TrySend(Reply(appId, null, Ipv4Endpoint.FormatAddress(_node.NodeIp))) != Errno.None)
         {
             return;
         }
@@ -114,18 +114,26 @@ internal sealed partial class ControlServer : IDisposable
             ip,
             request.Ip is not null,
             credentials.Pid,
-            request.Command);
+            request.Command)
+        {
+            Expose = expose,
+        };
         _node.Apps.Add(app);
         new AppSession(app, _node, new SeccompListener(listenerFd)).Start();
         Log.AppStarted(_logger, app.Id, app.Name, app.IpText, string.Join(' ', app.Command));
         connection.TrySend(ReadyMessage);
     }
 
-    private bool TryValidate(RunRequest request, out uint ip, out LabelSet? labels, out string? problem)
+    private bool TryValidate(RunRequest request, out uint ip, out LabelSet? labels, out List<ExposeRule> expose, out string? problem)
     {
         ip = _node.NodeIp;
         labels = LabelSet.Default;
         problem = null;
+        if (!RunValidation.TryParseExpose(request.Expose ?? [], _node.NodeIp, out expose, out problem))
+        {
+            return false;
+        }
+
         if (request.Ip is not null && !RunValidation.TryParseAppIp(request.Ip, out ip, out problem))
         {
             return false;
@@ -145,8 +153,8 @@ internal sealed partial class ControlServer : IDisposable
         return true;
     }
 
-    private static string Reply(string? appId, string? error) =>
-        JsonSerializer.Serialize(new RunReply(appId, error), AxJsonContext.Default.RunReply);
+    private static string Reply(string? appId, string? error, string? nodeIp = null) =>
+        JsonSerializer.Serialize(new RunReply(appId, error, nodeIp), AxJsonContext.Default.RunReply);
 
     public void Dispose() => _socket.Dispose();
 

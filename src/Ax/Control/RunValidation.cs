@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Ax.Addressing;
+using Ax.Apps;
 
 namespace Ax.Control;
 
@@ -20,6 +21,29 @@ internal static class RunValidation
         {
             problem = $"invalid --ip '{text}': an app needs a unicast address, not a wildcard, loopback, multicast or broadcast one";
             return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Parses the --expose rules and, when the daemon checks them (<paramref name="nodeIp"/> given), refuses
+    /// a node IP that is not this node's: on a single node, "every node" (0.0.0.0) means this one.
+    /// </summary>
+    internal static bool TryParseExpose(IEnumerable<string?> values, uint? nodeIp, out List<ExposeRule> rules, [NotNullWhen(false)] out string? problem)
+    {
+        if (!ExposeRule.TryParseAll(values, out rules, out problem))
+        {
+            return false;
+        }
+
+        foreach (ExposeRule rule in rules)
+        {
+            if (nodeIp is { } node && rule.NodeAddress is { } address && address != Ipv4Endpoint.Any && address != node)
+            {
+                problem = $"invalid --expose '{rule}': {Ipv4Endpoint.FormatAddress(address)} is not this node's IP; use {Ipv4Endpoint.FormatAddress(node)}, 0.0.0.0 or internal-port:host-port";
+                return false;
+            }
         }
 
         return true;

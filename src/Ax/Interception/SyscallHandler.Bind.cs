@@ -1,4 +1,5 @@
 using Ax.Addressing;
+using Ax.Apps;
 using Ax.ServiceTable;
 using Microsoft.Extensions.Logging;
 
@@ -55,18 +56,17 @@ internal sealed partial class SyscallHandler
     /// <summary>Binds the node socket to the next free pool port and records the app's view of it.</summary>
     private Errno BindToPool(OwnedFd socket, Ipv4Endpoint requested, int socketType, out ushort hostPort)
     {
+        if (requested.Port != 0 && _app.ExposeFor(requested.Port) is { } rule)
+        {
+            return BindExposed(socket, requested, socketType, rule, out hostPort);
+        }
+
         foreach (ushort candidate in _node.Ports.Candidates())
         {
             if (SocketCalls.Bind(socket.Fd, new Ipv4Endpoint(_node.NodeIp, candidate)) == 0)
             {
                 hostPort = candidate;
-                var virtualAddr = requested.WithPort(requested.Port == 0 ? candidate : requested.Port);
-                _node.Bindings.Set(candidate, new Binding(_app.Id, virtualAddr));
-                if (socketType == Interop.Libc.SOCK_DGRAM && requested.Port != 0)
-                {
-                    RegisterService(socket, TransportProtocol.Udp, virtualAddr, candidate, backlog: 0);
-                }
-
+                RecordBinding(socket, requested, socketType, candidate);
                 return Errno.None;
             }
 
@@ -81,6 +81,38 @@ internal sealed partial class SyscallHandler
         Log.PortPoolExhausted(_logger, _app.Id, _node.Ports.Text);
         hostPort = 0;
         return Errno.EADDRINUSE;
+    }
+
+    /// <summary>
+    /// An exposed port (--expose) is served with no proxy: the node socket is bound at the node port the
+    /// user chose instead of a pool port, so clients outside ax reach the app at node-IP:node-port, and
+    /// clients under ax still reach it at its virtual address through the service table. A node port that
+    /// is taken fails the app's bind with EADDRINUSE, as it would without ax, and the daemon says why.
+    /// </summary>
+    private Errno BindExposed(OwnedFd socket, Ipv4Endpoint requested, int socketType, ExposeRule rule, out ushort hostPort)
+    {
+        hostPort = 0;
+        if (SocketCalls.Bind(socket.Fd, new Ipv4Endpoint(_node.NodeIp, rule.NodePort)) != 0)
+        {
+            Errno error = Interop.LastErrno();
+            Log.ExposedPortUnavailable(_logger, _app.Id, requested.Port, Ipv4Endpoint.FormatAddress(_node.NodeIp), rule.NodePort, error.ToString());
+            return error;
+        }
+
+        hostPort = rule.NodePort;
+        RecordBinding(socket, requested, socketType, hostPort);
+        return Errno.None;
+    }
+
+    /// <summary>Records the app's view of a socket ax bound to <paramref name="hostPort"/>.</summary>
+    private void RecordBinding(OwnedFd socket, Ipv4Endpoint requested, int socketType, ushort hostPort)
+    {
+        var virtualAddr = requested.WithPort(requested.Port == 0 ? hostPort : requested.Port);
+        _node.Bindings.Set(hostPort, new Binding(_app.Id, virtualAddr));
+        if (socketType == Interop.Libc.SOCK_DGRAM && requested.Port != 0)
+        {
+            RegisterService(socket, TransportProtocol.Udp, virtualAddr, hostPort, backlog: 0);
+        }
     }
 
     private void RegisterService(OwnedFd socket, TransportProtocol proto, Ipv4Endpoint bindAddr, ushort hostPort, int backlog)

@@ -14,5 +14,8 @@ internal sealed partial class SyscallHandler
 
         [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "App {AppId} asked for a port but the pool {Ports} is exhausted; widen --ports")]
         internal static partial void PortPoolExhausted(ILogger logger, string appId, string ports);
+
+        [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "App {AppId} port {InternalPort} is exposed at {NodeIp}:{NodePort}, but that port could not be bound ({Error}); free it or choose another --expose port")]
+        internal static partial void ExposedPortUnavailable(ILogger logger, string appId, ushort internalPort, string nodeIp, ushort nodePort, string error);
     }
 }

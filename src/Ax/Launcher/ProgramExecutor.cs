@@ -6,13 +6,16 @@ namespace Ax.Launcher;
 /// <summary>Replaces this process with the app (execve), keeping the environment byte for byte.</summary>
 internal static unsafe class ProgramExecutor
 {
-    /// <summary>Returns only on failure, with the errno execve gave.</summary>
-    internal static Errno Exec(string path, IReadOnlyList<string> argv)
+    /// <summary>
+    /// Returns only on failure, with the errno execve gave. <paramref name="environment"/> is what
+    /// <see cref="Environment"/> read earlier; by default the environment is read now.
+    /// </summary>
+    internal static Errno Exec(string path, IReadOnlyList<string> argv, List<byte[]>? environment = null)
     {
         // Native copies: on success the process image is replaced, so nothing needs freeing.
         byte* pathPointer = ToNative(Encoding.UTF8.GetBytes(path));
         byte** argvPointers = ToNativeArray(argv.Select(a => Encoding.UTF8.GetBytes(a)).ToList());
-        byte** envPointers = ToNativeArray(ReadEnvironment());
+        byte** envPointers = ToNativeArray(environment ?? ReadEnvironment());
         Interop.Libc.Execve(pathPointer, argvPointers, envPointers);
         return Interop.LastErrno();
     }
@@ -25,7 +28,7 @@ internal static unsafe class ProgramExecutor
         {
             block = File.ReadAllBytes("/proc/self/environ");
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return [];
         }
@@ -40,6 +43,26 @@ internal static unsafe class ProgramExecutor
         }
 
         return entries;
+    }
+
+    /// <summary>
+    /// The environment for the app: ax's own, with <paramref name="overrides"/> replacing (or adding)
+    /// those variables. Read it before changing user: /proc/self/environ is closed to us once setuid has
+    /// made the process non-dumpable.
+    /// </summary>
+    internal static List<byte[]> Environment(IReadOnlyDictionary<string, string>? overrides)
+    {
+        List<byte[]> environment = ReadEnvironment();
+        if (overrides is null)
+        {
+            return environment;
+        }
+
+        var result = environment
+            .Where(entry => !overrides.Keys.Any(key => entry.AsSpan().StartsWith(Encoding.UTF8.GetBytes(key + "="))))
+            .ToList();
+        result.AddRange(overrides.Select(pair => Encoding.UTF8.GetBytes($"{pair.Key}={pair.Value}")));
+        return result;
     }
 
     private static byte** ToNativeArray(List<byte[]> strings)

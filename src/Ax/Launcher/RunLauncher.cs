@@ -34,6 +34,7 @@ internal static class RunLauncher
             throw new CliException(labelProblem, 2);
         }
 
+        UserAccount? user = RunOptionChecks.Check(options);
         CommandLookup lookup = CommandResolver.Resolve(options.Command[0], Environment.GetEnvironmentVariable("PATH"));
         switch (lookup.Status)
         {
@@ -67,25 +68,37 @@ internal static class RunLauncher
 
         using (control)
         {
-            Introduce(control!, options);
+            RunReply reply = Introduce(control!, options);
             EnterNamespace(options);
+            if (options.Interface is not null)
+            {
+                AppInterface.Create(options.Interface, ParseNodeIp(reply));
+            }
+
             HandOverListener(control!);
         }
 
-        error = ProgramExecutor.Exec(lookup.Path, options.Command);
+        List<byte[]> environment = ProgramExecutor.Environment(user?.Environment);
+        if (user is not null)
+        {
+            UserSwitch.Apply(user);
+        }
+
+        error = ProgramExecutor.Exec(lookup.Path, options.Command, environment);
         throw new CliException(
             $"{options.Command[0]}: could not be started ({error})",
             error == Errno.ENOENT ? CommandNotFoundExit : CommandNotExecutableExit);
     }
 
-    private static void Introduce(SeqpacketSocket control, RunOptions options)
+    private static RunReply Introduce(SeqpacketSocket control, RunOptions options)
     {
         var request = new RunRequest(
             options.Ip,
             options.Name,
             options.Labels.Split(',', StringSplitOptions.TrimEntries),
             options.NewNetns,
-            options.Command);
+            options.Command,
+            options.Expose);
         if (control.TrySend(JsonSerializer.Serialize(request, AxJsonContext.Default.RunRequest)) != Errno.None ||
             control.TryReceive(out string text, out var stray) != Errno.None)
         {
@@ -98,7 +111,14 @@ internal static class RunLauncher
         {
             throw new CliException(problem, 2);
         }
+
+        return reply ?? throw new CliException("the ax daemon sent an empty answer; see the daemon's log");
     }
+
+    private static uint ParseNodeIp(RunReply reply) =>
+        Addressing.Ipv4Endpoint.TryParseAddress(reply.NodeIp, out uint nodeIp)
+            ? nodeIp
+            : throw new CliException("the ax daemon did not say its node IP, which --interface needs; update the daemon");
 
     private static void EnterNamespace(RunOptions options)
     {

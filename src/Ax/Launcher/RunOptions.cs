@@ -15,6 +15,18 @@ internal sealed class RunOptions
     /// <summary>--new-netns: run the app in a new, empty network namespace. Defaults to true.</summary>
     public bool NewNetns { get; init; } = true;
 
+    /// <summary>
+    /// --expose: app ports served at node ports to clients outside ax, each internal-port:host-port,
+    /// internal-port:node-IP:node-port or internal-port:0.0.0.0:node-port (values may be csv). Defaults to none.
+    /// </summary>
+    public IReadOnlyList<string> Expose { get; init; } = [];
+
+    /// <summary>--user: name or UID the app runs as, with that user's groups. Defaults to none (the caller).</summary>
+    public string? User { get; init; }
+
+    /// <summary>--interface: name of an interface made in the app's new namespace. Defaults to none (only lo).</summary>
+    public string? Interface { get; init; }
+
     /// <summary>The command and its arguments.</summary>
     public required IReadOnlyList<string> Command { get; init; }
 

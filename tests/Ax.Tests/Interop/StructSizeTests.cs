@@ -27,4 +27,14 @@ public sealed class StructSizeTests
         Assert.Equal(8, Unsafe.SizeOf<global::Interop.Libc.PollFd>());
         Assert.Equal(40, Unsafe.SizeOf<global::Interop.Libc.IfReqFlags>());
     }
+
+    [Fact]
+    public void UserAndNetlinkStructs_MatchTheirHeaders()
+    {
+        Assert.Equal(48, Unsafe.SizeOf<global::Interop.Libc.Passwd>());
+        Assert.Equal(12, Unsafe.SizeOf<global::Interop.Netlink.SockAddrNl>());
+        Assert.Equal(16, Unsafe.SizeOf<global::Interop.Netlink.NlMsgHdr>());
+        Assert.Equal(16, Unsafe.SizeOf<global::Interop.Netlink.IfInfoMsg>());
+        Assert.Equal(8, Unsafe.SizeOf<global::Interop.Netlink.IfAddrMsg>());
+    }
 }

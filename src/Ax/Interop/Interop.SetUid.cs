@@ -1,0 +1,11 @@
+using System.Runtime.InteropServices;
+
+internal static partial class Interop
+{
+    internal static partial class Libc
+    {
+        // glibc's wrapper applies the change to every thread of the process (the "setxid" broadcast).
+        [LibraryImport(Libraries.Libc, EntryPoint = "setuid", SetLastError = true)]
+        internal static partial int SetUid(uint uid);
+    }
+}

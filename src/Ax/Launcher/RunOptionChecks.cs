@@ -1,0 +1,38 @@
+using Ax.Cli;
+using Ax.Control;
+
+namespace Ax.Launcher;
+
+/// <summary>
+/// Checks of --expose, --user and --interface that the launcher makes before it talks to the daemon, so
+/// a mistake is one sentence and the app never starts. The daemon checks --expose again (it alone knows
+/// the node IP).
+/// </summary>
+internal static class RunOptionChecks
+{
+    internal const int UsageExit = 2;
+
+    /// <summary>Returns the account of --user, if given; throws a CliException naming the bad value.</summary>
+    internal static UserAccount? Check(RunOptions options)
+    {
+        if (!RunValidation.TryParseExpose(options.Expose, nodeIp: null, out _, out string? problem))
+        {
+            throw new CliException(problem, UsageExit);
+        }
+
+        if (options.Interface is { } name)
+        {
+            if (!AppInterface.TryValidateName(name, out problem))
+            {
+                throw new CliException(problem, UsageExit);
+            }
+
+            if (!options.NewNetns)
+            {
+                throw new CliException($"--interface {name} needs the app's own network namespace; drop --new-netns=false", UsageExit);
+            }
+        }
+
+        return options.User is { } user ? UserSwitch.Resolve(user) : null;
+    }
+}
