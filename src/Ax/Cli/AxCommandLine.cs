@@ -22,6 +22,11 @@ internal static class AxCommandLine
     {
         try
         {
+            if (RunFastPath.TryParse(args, out Launcher.RunOptions? options))
+            {
+                return Launcher.RunLauncher.Run(options!);
+            }
+
             RootCommand root = Build();
             ParseResult result = root.Parse(RunCommand.MarkCommandStart(args));
             bool wantsHelp = result.Tokens.Any(t => t.Value is "--help" or "-h" or "-?");

@@ -7,12 +7,13 @@ namespace Ax.Cli;
 internal static class RunCommand
 {
     /// <summary>Options of <c>run</c> that take a separate value (<c>--ip 1.1.1.1</c>).</summary>
-    private static readonly string[] ValueOptions = ["--ip", "--name", "--labels", "--run-dir", "--expose", "--user", "--interface"];
+    internal static readonly string[] ValueOptions = ["--ip", "--name", "--labels", "--run-dir", "--expose", "--user", "--interface"];
 
     /// <summary>Boolean options, which take a value only when it is written with '=' or is true/false.</summary>
-    private static readonly string[] FlagOptions = ["--new-netns"];
+    internal static readonly string[] FlagOptions = ["--new-netns"];
 
-    internal static Command Create()
+    /// <param name="run">What runs the parsed options; the launcher, unless a test looks at them.</param>
+    internal static Command Create(Func<RunOptions, int>? run = null)
     {
         var ip = new Option<string?>("--ip") { Description = "IPv4 address at which services of this application would be reachable (default: none; its servers are reached at the node's address)" };
         var name = new Option<string?>("--name") { Description = "DNS resolvable name of the application (default: none)" };
@@ -47,20 +48,39 @@ internal static class RunCommand
         };
 
         var command = new Command("run", "Run an application under AppSwitch") { ip, name, labels, expose, user, interfaceName, newNetns, commandLine };
-        command.SetAction(result => RunLauncher.Run(new RunOptions
-        {
-            Ip = result.GetValue(ip),
-            Name = result.GetValue(name),
-            Labels = result.GetValue(labels)!,
-            NewNetns = result.GetValue(newNetns),
-            Expose = result.GetValue(expose) ?? [],
-            User = result.GetValue(user),
-            Interface = result.GetValue(interfaceName),
-            Command = result.GetValue(commandLine)!,
-            RunDir = RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)),
-        }));
+        command.SetAction(result => (run ?? RunLauncher.Run)(ToOptions(
+            flag => flag switch
+            {
+                "--ip" => result.GetValue(ip),
+                "--name" => result.GetValue(name),
+                "--labels" => result.GetValue(labels),
+                "--new-netns" => result.GetValue(newNetns) ? "true" : "false",
+                "--user" => result.GetValue(user),
+                "--interface" => result.GetValue(interfaceName),
+                _ => null,
+            },
+            result.GetValue(expose) ?? [],
+            result.GetValue(commandLine)!,
+            RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)))));
         return command;
     }
+
+    /// <summary>
+    /// Builds the launcher's options from each flag's text (null when not given), for both the full
+    /// parser and <see cref="RunFastPath"/>, so that the two cannot disagree on a default.
+    /// </summary>
+    internal static RunOptions ToOptions(Func<string, string?> flag, IReadOnlyList<string> expose, IReadOnlyList<string> command, string runDir) => new()
+    {
+        Ip = flag("--ip"),
+        Name = flag("--name"),
+        Labels = flag("--labels") ?? Policy.LabelSet.DefaultText,
+        NewNetns = flag("--new-netns") != "false",
+        Expose = expose,
+        User = flag("--user"),
+        Interface = flag("--interface"),
+        Command = command,
+        RunDir = runDir,
+    };
 
     /// <summary>
     /// Puts "--" where the app's command begins, so that the app's own flags (<c>nginx -g ...</c>) are

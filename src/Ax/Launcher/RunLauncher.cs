@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Ax.Cli;
 using Ax.Contracts;
 using Ax.Control;
@@ -99,14 +98,14 @@ internal static class RunLauncher
             options.NewNetns,
             options.Command,
             options.Expose);
-        if (control.TrySend(JsonSerializer.Serialize(request, AxJsonContext.Default.RunRequest)) != Errno.None ||
+        if (control.TrySend(ControlCodec.WriteRequest(request)) != Errno.None ||
             control.TryReceive(out string text, out var stray) != Errno.None)
         {
             throw new CliException("the ax daemon closed the connection before accepting the app; see the daemon's log");
         }
 
         stray?.Dispose();
-        RunReply? reply = JsonSerializer.Deserialize(text, AxJsonContext.Default.RunReply);
+        RunReply? reply = ControlCodec.ReadReply(text);
         if (reply?.Error is { } problem)
         {
             throw new CliException(problem, 2);

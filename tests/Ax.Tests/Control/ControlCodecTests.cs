@@ -1,0 +1,53 @@
+using System.Text.Json;
+using Ax.Contracts;
+using Ax.Control;
+
+namespace Ax.Tests.Control;
+
+/// <summary>The launcher's hand-written JSON and the daemon's generated JSON stay the same protocol.</summary>
+public sealed class ControlCodecTests
+{
+    [Fact]
+    public void Request_WrittenByTheLauncher_IsReadByTheDaemon_FieldForField()
+    {
+        var request = new RunRequest("1.1.1.1", "web \"quoted\" ü", ["role=prod", "zone=default"], false, ["nginx", "-g", "daemon off;"], ["8000:9999"]);
+
+        string text = ControlCodec.WriteRequest(request);
+        RunRequest? read = JsonSerializer.Deserialize(text, AxJsonContext.Default.RunRequest);
+
+        Assert.NotNull(read);
+        Assert.Equal(JsonSerializer.Serialize(request, AxJsonContext.Default.RunRequest), JsonSerializer.Serialize(read, AxJsonContext.Default.RunRequest));
+    }
+
+    [Fact]
+    public void Request_WrittenByTheLauncher_HasEveryFieldTheDaemonKnows()
+    {
+        var request = new RunRequest("1.1.1.1", "web", ["a=b"], true, ["true"], ["1:2"]);
+        var generated = Names(JsonSerializer.Serialize(request, AxJsonContext.Default.RunRequest));
+        var written = Names(ControlCodec.WriteRequest(request));
+
+        Assert.Equal(generated, written);
+    }
+
+    [Fact]
+    public void Reply_WrittenByTheDaemon_IsReadByTheLauncher_FieldForField()
+    {
+        var reply = new RunReply("f0000123", "something went wrong", "10.0.0.1");
+        string text = JsonSerializer.Serialize(reply, AxJsonContext.Default.RunReply);
+
+        Assert.Equal(reply, ControlCodec.ReadReply(text));
+        Assert.Equal(
+            Names(text),
+            typeof(RunReply).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).Order().ToArray());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("[]")]
+    [InlineData("{\"appId\": ")]
+    [InlineData("not json")]
+    public void Reply_ThatIsNotAnObject_IsNull(string text) => Assert.Null(ControlCodec.ReadReply(text));
+
+    private static string[] Names(string json) =>
+        JsonDocument.Parse(json).RootElement.EnumerateObject().Select(p => p.Name).Order().ToArray();
+}
