@@ -1,4 +1,7 @@
 namespace Ax.Contracts;
 
 /// <summary>The daemon's answer to a <see cref="RunRequest"/>: an app id, or one sentence saying why not.</summary>
-public sealed record RunReply(string? AppId, string? Error);
+/// <param name="AppId">The new app's id, when accepted.</param>
+/// <param name="Error">Why the app was not accepted.</param>
+/// <param name="ResolvConf">The resolv.conf that points at the daemon's DNS server, for --dns-override; null when the daemon runs no DNS server.</param>
+public sealed record RunReply(string? AppId, string? Error, string? ResolvConf = null);

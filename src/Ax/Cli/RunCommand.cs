@@ -10,7 +10,7 @@ internal static class RunCommand
     private static readonly string[] ValueOptions = ["--ip", "--name", "--labels", "--run-dir"];
 
     /// <summary>Boolean options, which take a value only when it is written with '=' or is true/false.</summary>
-    private static readonly string[] FlagOptions = ["--new-netns"];
+    private static readonly string[] FlagOptions = ["--new-netns", "--dns-override"];
 
     internal static Command Create()
     {
@@ -26,19 +26,25 @@ internal static class RunCommand
             Description = "Create a new network namespace for the application (needs root)",
             DefaultValueFactory = _ => true,
         };
+        var dnsOverride = new Option<bool>("--dns-override")
+        {
+            Description = "Take over application's DNS requests: the app sees a resolv.conf that points at ax's DNS server (the host's file is untouched)",
+            DefaultValueFactory = _ => true,
+        };
         var commandLine = new Argument<string[]>("command")
         {
             Description = "The program to run and its arguments",
             Arity = ArgumentArity.OneOrMore,
         };
 
-        var command = new Command("run", "Run an application under AppSwitch") { ip, name, labels, newNetns, commandLine };
+        var command = new Command("run", "Run an application under AppSwitch") { ip, name, labels, newNetns, dnsOverride, commandLine };
         command.SetAction(result => RunLauncher.Run(new RunOptions
         {
             Ip = result.GetValue(ip),
             Name = result.GetValue(name),
             Labels = result.GetValue(labels)!,
             NewNetns = result.GetValue(newNetns),
+            DnsOverride = result.GetValue(dnsOverride),
             Command = result.GetValue(commandLine)!,
             RunDir = RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)),
         }));

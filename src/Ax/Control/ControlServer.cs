@@ -93,7 +93,7 @@ internal sealed partial class ControlServer : IDisposable
         }
 
         string appId = _node.Apps.NewId();
-        if (connection.TrySend(Reply(appId, null)) != Errno.None)
+        if (connection.TrySend(Reply(appId, null, _node.ResolvConf)) != Errno.None)
         {
             return;
         }
@@ -115,7 +115,15 @@ internal sealed partial class ControlServer : IDisposable
             request.Ip is not null,
             credentials.Pid,
             request.Command);
-        _node.Apps.Add(app);
+        if (request.Name is not null && request.Ip is null)
+        {
+            app = _node.Apps.AddWithNameAddress(app);
+        }
+        else
+        {
+            _node.Apps.Add(app);
+        }
+
         new AppSession(app, _node, new SeccompListener(listenerFd)).Start();
         Log.AppStarted(_logger, app.Id, app.Name, app.IpText, string.Join(' ', app.Command));
         connection.TrySend(ReadyMessage);
@@ -128,6 +136,17 @@ internal sealed partial class ControlServer : IDisposable
         problem = null;
         if (request.Ip is not null && !RunValidation.TryParseAppIp(request.Ip, out ip, out problem))
         {
+            return false;
+        }
+
+        if (request.Name is not null && !RunValidation.TryCheckName(request.Name, out problem))
+        {
+            return false;
+        }
+
+        if (request.Name is not null && _node.ResolvConf is null)
+        {
+            problem = "--name needs the daemon's built-in DNS server, which is not running (the daemon was started with --dns=false, or could not listen; see its log); drop --name or restart the daemon with DNS";
             return false;
         }
 
@@ -145,8 +164,8 @@ internal sealed partial class ControlServer : IDisposable
         return true;
     }
 
-    private static string Reply(string? appId, string? error) =>
-        JsonSerializer.Serialize(new RunReply(appId, error), AxJsonContext.Default.RunReply);
+    private static string Reply(string? appId, string? error, string? resolvConf = null) =>
+        JsonSerializer.Serialize(new RunReply(appId, error, resolvConf), AxJsonContext.Default.RunReply);
 
     public void Dispose() => _socket.Dispose();
 

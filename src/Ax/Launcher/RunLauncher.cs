@@ -29,6 +29,11 @@ internal static class RunLauncher
             throw new CliException(ipProblem, 2);
         }
 
+        if (options.Name is not null && !RunValidation.TryCheckName(options.Name, out string? nameProblem))
+        {
+            throw new CliException(nameProblem, 2);
+        }
+
         if (!LabelSet.TryParse(options.Labels, out _, out string? labelProblem))
         {
             throw new CliException(labelProblem, 2);
@@ -67,8 +72,13 @@ internal static class RunLauncher
 
         using (control)
         {
-            Introduce(control!, options);
+            RunReply reply = Introduce(control!, options);
             EnterNamespace(options);
+            if (options.DnsOverride && reply.ResolvConf is not null)
+            {
+                ResolverOverride.Apply(reply.ResolvConf);
+            }
+
             HandOverListener(control!);
         }
 
@@ -78,7 +88,7 @@ internal static class RunLauncher
             error == Errno.ENOENT ? CommandNotFoundExit : CommandNotExecutableExit);
     }
 
-    private static void Introduce(SeqpacketSocket control, RunOptions options)
+    private static RunReply Introduce(SeqpacketSocket control, RunOptions options)
     {
         var request = new RunRequest(
             options.Ip,
@@ -94,10 +104,17 @@ internal static class RunLauncher
 
         stray?.Dispose();
         RunReply? reply = JsonSerializer.Deserialize(text, AxJsonContext.Default.RunReply);
-        if (reply?.Error is { } problem)
+        if (reply is null)
+        {
+            throw new CliException("the ax daemon sent an empty answer; see the daemon's log");
+        }
+
+        if (reply.Error is { } problem)
         {
             throw new CliException(problem, 2);
         }
+
+        return reply;
     }
 
     private static void EnterNamespace(RunOptions options)

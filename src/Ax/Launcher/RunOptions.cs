@@ -15,6 +15,9 @@ internal sealed class RunOptions
     /// <summary>--new-netns: run the app in a new, empty network namespace. Defaults to true.</summary>
     public bool NewNetns { get; init; } = true;
 
+    /// <summary>--dns-override: give the app a resolv.conf that points at the daemon's DNS server. Defaults to true.</summary>
+    public bool DnsOverride { get; init; } = true;
+
     /// <summary>The command and its arguments.</summary>
     public required IReadOnlyList<string> Command { get; init; }
 
