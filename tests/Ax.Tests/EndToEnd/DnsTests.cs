@@ -206,6 +206,45 @@ public sealed class DnsTests
         Assert.DoesNotContain("127.0.0.11", resolv.Stdout);
     }
 
+    [Fact]
+    public void NonRootWithSharedNamespace_KeepsTheHostsResolver_AndIsToldWhy()
+    {
+        using var node = TestNode.Create();
+        string[] asNobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", AxBinary.Path, "run", "--new-netns=false"];
+
+        var noted = node.Run([.. asNobody, "--", "cat", "/etc/resolv.conf"]);
+        var silenced = node.Run([.. asNobody, "--dns-override=false", "--", "cat", "/etc/resolv.conf"]);
+
+        Assert.True(noted.ExitCode == 0, noted.ToString());
+        Assert.DoesNotContain("127.0.0.11", noted.Stdout);
+        Assert.Contains("ax: note: the app keeps the host's /etc/resolv.conf", noted.Stderr);
+        Assert.Contains("--dns-override=false", noted.Stderr);
+        Assert.Equal(noted.Stdout, silenced.Stdout);
+        Assert.Equal(string.Empty, silenced.Stderr);
+    }
+
+    [Fact]
+    public void DnsAddressTaken_DefaultDaemonWarnsAndRuns_ExplicitDnsStops()
+    {
+        using var node = TestNode.Create(startDaemon: false);
+        var squatter = node.Start(["python3", "-u", "-c", "import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.11', 53)); print('ready'); time.sleep(120)"], ax: false);
+        Wait.Until(() => squatter.Output.Contains("ready"), TimeSpan.FromSeconds(10), () => squatter.Output);
+
+        var explicitDns = node.Ax("daemon", "--dns");
+        node.StartDaemon();
+        var named = node.Ax("run", "--name", "web", "--", "true");
+        var plain = node.Ax("run", "--", "cat", "/etc/resolv.conf");
+
+        Assert.Equal(1, explicitDns.ExitCode);
+        Assert.Contains("the DNS server cannot listen on 127.0.0.11:53", explicitDns.Stderr);
+        Assert.Contains("--dns=false", explicitDns.Stderr);
+        Assert.Contains("the DNS server cannot listen on 127.0.0.11:53", node.Daemon!.Output);
+        Assert.Equal(2, named.ExitCode);
+        Assert.Contains("not running", named.Stderr);
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+        Assert.DoesNotContain("127.0.0.11", plain.Stdout);
+    }
+
     [Theory]
     [InlineData("--dns-servers", "8.8.8", "invalid --dns-servers entry '8.8.8'")]
     [InlineData("--dns-servers", "1.2.3.4:0", "invalid --dns-servers entry '1.2.3.4:0'")]
