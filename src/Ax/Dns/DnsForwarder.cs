@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Ax.Addressing;
 
 namespace Ax.Dns;
@@ -21,7 +22,7 @@ internal sealed class DnsForwarder(DnsOptions options, TimeProvider time)
         foreach (Ipv4Endpoint forwarder in options.Forwarders)
         {
             byte[] copy = query.ToArray();
-            ushort id = (ushort)Random.Shared.Next(0x10000);
+            ushort id = (ushort)RandomNumberGenerator.GetInt32(0x10000);
             BinaryPrimitives.WriteUInt16BigEndian(copy, id);
             using var timeout = new CancellationTokenSource(options.ForwardTimeout, time);
             try

@@ -32,7 +32,15 @@ internal static class ResolverOverride
 
         if (Interop.Libc.Unshare(Interop.Libc.CLONE_NEWNS) != 0)
         {
-            throw new CliException($"could not give the app its own mount namespace for its resolv.conf ({Interop.LastErrno()}); pass --dns-override=false to keep the host's resolver");
+            Errno error = Interop.LastErrno();
+            if (error == Errno.EPERM)
+            {
+                // Root without CAP_SYS_ADMIN, as in an unprivileged container: the same as not being root.
+                Console.Error.WriteLine("ax: note: the app keeps the host's /etc/resolv.conf, since giving it ax's needs CAP_SYS_ADMIN; ax app names do not resolve in it (pass --dns-override=false to silence this note)");
+                return;
+            }
+
+            throw new CliException($"could not give the app its own mount namespace for its resolv.conf ({error}); pass --dns-override=false to keep the host's resolver");
         }
 
         // Slave, recursively: mounts the host makes still reach the app, and nothing mounted here goes back.
