@@ -7,7 +7,8 @@ internal sealed partial class AppRegistry
     /// RFC 6890 lists it as not globally reachable) and the range fake-IP DNS resolvers hand out. It is
     /// not 100.64.0.0/10 (carrier NAT and Tailscale give hosts real addresses there), nor 169.254.0.0/16
     /// (169.254.169.254 is every cloud's metadata service). Only ax apps ever see these addresses, and a
-    /// connect to one is always routed by ax (to the app's services, or refused), so none leaves the node.
+    /// connect to one is always routed by ax (to the app's services, or refused), so none leaves the node;
+    /// the DNS server answers their reverse lookups itself (Dns/DnsResponder.cs).
     /// </summary>
     internal const uint MadeUpFirst = (198u << 24) | (18u << 16);
 

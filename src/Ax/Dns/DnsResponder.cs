@@ -46,6 +46,14 @@ internal sealed class DnsResponder(DnsOptions options, IReadOnlyList<INameSource
             return DnsDecision.Reply;
         }
 
+        // Reverse lookups of made-up addresses (python's http.server asks one at start): they mean
+        // nothing outside this node, so they are answered here rather than leaked to the forwarders.
+        if (name.EndsWith(".18.198.in-addr.arpa", StringComparison.Ordinal) || name.EndsWith(".19.198.in-addr.arpa", StringComparison.Ordinal))
+        {
+            replyLength = Answer(query, DnsResponseCode.NxDomain, null, reply);
+            return DnsDecision.Reply;
+        }
+
         // A bare "web" (dig does not apply the search list; glibc asks it as is after the search list).
         // A bare name ax does not know is someone else's (a TLD, a name in the host's own zone): forwarded.
         if (name.Length > 0 && !name.Contains('.', StringComparison.Ordinal) && Lookup(name) is uint address)

@@ -99,6 +99,19 @@ public sealed class DnsResponderTests
         Assert.Equal(DnsResponseCode.NotImp, DnsTestMessages.Code(reply));
     }
 
+    [Theory]
+    [InlineData("1.0.18.198.in-addr.arpa")]
+    [InlineData("7.3.19.198.in-addr.arpa")]
+    public void ReverseLookupOfAMadeUpAddress_IsAnsweredHere(string name)
+    {
+        byte[] reply = Decide(DnsTestMessages.Query(name, 12 /* PTR */), DnsDecision.Reply);
+
+        Assert.Equal(DnsResponseCode.NxDomain, DnsTestMessages.Code(reply));
+    }
+
+    [Fact]
+    public void ReverseLookupOfAnotherAddress_IsForwarded() => Decide(DnsTestMessages.Query("1.0.20.198.in-addr.arpa", 12), DnsDecision.Forward);
+
     [Fact]
     public void TheDomainItself_IsNoErrorWithoutAnswers()
     {
