@@ -96,6 +96,33 @@ public sealed class DnsServerTests
         }
     }
 
+    [Fact]
+    public void Tcp_OtherNames_AreForwardedOverTcp_WithTheClientsId()
+    {
+        using var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        upstream.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        upstream.Listen(4);
+        using DnsServer server = Start([new Ipv4Endpoint(Loopback, (ushort)((IPEndPoint)upstream.LocalEndPoint!).Port)]);
+        using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 5000 };
+        tcp.Connect(new IPEndPoint(IPAddress.Loopback, server.Listen.Port));
+        byte[] query = DnsTestMessages.Query("example.com", id: 0x0505);
+
+        tcp.Send([(byte)(query.Length >> 8), (byte)query.Length, .. query]);
+        using Socket relay = upstream.Accept();
+        relay.ReceiveTimeout = 5000;
+        byte[] prefix = ReceiveExactly(relay, 2);
+        byte[] asked = ReceiveExactly(relay, (prefix[0] << 8) | prefix[1]);
+        asked[2] |= 0x80;
+        asked[3] = 3; // NXDOMAIN
+        relay.Send([prefix[0], prefix[1], .. asked]);
+        byte[] replyPrefix = ReceiveExactly(tcp, 2);
+        byte[] reply = ReceiveExactly(tcp, (replyPrefix[0] << 8) | replyPrefix[1]);
+
+        Assert.Equal(query[12..], asked[12..]);
+        Assert.Equal(0x0505, BinaryPrimitives.ReadUInt16BigEndian(reply));
+        Assert.Equal(DnsResponseCode.NxDomain, DnsTestMessages.Code(reply));
+    }
+
     private static DnsServer Start(IReadOnlyList<Ipv4Endpoint> forwarders)
     {
         var options = new DnsOptions
