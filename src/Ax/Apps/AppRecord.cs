@@ -4,8 +4,8 @@ using Ax.Policy;
 namespace Ax.Apps;
 
 /// <summary>One application started by <c>ax run</c> and served by this daemon.</summary>
-/// <param name="Ip">The app's IP: its --ip, or the node IP when it has none.</param>
-/// <param name="HasOwnIp">True when the IP came from --ip (then getsockname shows it instead of the node IP).</param>
+/// <param name="Ip">The app's IP: its --ip, an address ax made up for its --name, or the node IP when it has neither.</param>
+/// <param name="HasOwnIp">True when the IP came from --ip or was made up for --name (then getsockname shows it instead of the node IP).</param>
 internal sealed record AppRecord(
     string Id,
     string Name,

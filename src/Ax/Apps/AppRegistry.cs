@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Ax.Apps;
 
 /// <summary>The apps this daemon serves, by app id. App ids look like the seed's: "f" and seven hex digits.</summary>
-internal sealed class AppRegistry
+internal sealed partial class AppRegistry
 {
     private readonly ConcurrentDictionary<string, AppRecord> _apps = new(StringComparer.Ordinal);
     private int _next = Random.Shared.Next(0x100, 0x10000);

@@ -42,11 +42,39 @@ internal static class DaemonCommand
                 r.AddError($"--rest-port {value} is not a port; give a number from 1 to 65535");
             }
         });
+        var dns = new Option<bool>("--dns")
+        {
+            Description = "Start the built-in DNS server on 127.0.0.11:53 in the node's namespace (default: true)",
+            DefaultValueFactory = _ => true,
+        };
+        var dnsDomain = new Option<string>("--dns-domain")
+        {
+            Description = "DNS domain name suffix",
+            DefaultValueFactory = _ => Dns.DnsOptions.DefaultDomain,
+        };
+        dnsDomain.Validators.Add(r =>
+        {
+            if (!Dns.DnsServerList.TryParseDomain(r.GetValueOrDefault<string>() ?? string.Empty, out _, out string? problem))
+            {
+                r.AddError(problem);
+            }
+        });
+        var dnsServers = new Option<string?>("--dns-servers")
+        {
+            Description = "List (csv) of 'IP[:port]' strings of forwarding servers (default: the nameservers in the host's /etc/resolv.conf)",
+        };
+        dnsServers.Validators.Add(r =>
+        {
+            if (!Dns.DnsServerList.TryParse(r.GetValueOrDefault<string?>() ?? string.Empty, out _, out string? problem))
+            {
+                r.AddError(problem);
+            }
+        });
         var clean = new Option<bool>("--clean") { Description = "Remove any saved state from previous sessions (default: false, state is kept)" };
 
         var command = new Command("daemon", "Start the AppSwitch daemon")
         {
-            driver, nodeInterface, nodeName, cluster, ports, restPort, clean,
+            driver, nodeInterface, nodeName, cluster, ports, restPort, dns, dnsDomain, dnsServers, clean,
         };
         command.SetAction((result, _) => DaemonHost.RunAsync(new DaemonOptions
         {
@@ -57,6 +85,10 @@ internal static class DaemonCommand
             Ports = result.GetValue(ports)!,
             RestPort = result.GetValue(restPort),
             Clean = result.GetValue(clean),
+            Dns = result.GetValue(dns),
+            DnsRequested = result.GetResult(dns) is { Implicit: false },
+            DnsDomain = result.GetValue(dnsDomain)!,
+            DnsServers = result.GetValue(dnsServers),
             RunDir = RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)),
         }));
         return command;

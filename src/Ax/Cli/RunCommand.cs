@@ -10,7 +10,7 @@ internal static class RunCommand
     internal static readonly string[] ValueOptions = ["--ip", "--name", "--labels", "--run-dir", "--expose", "--user", "--interface"];
 
     /// <summary>Boolean options, which take a value only when it is written with '=' or is true/false.</summary>
-    internal static readonly string[] FlagOptions = ["--new-netns"];
+    internal static readonly string[] FlagOptions = ["--new-netns", "--dns-override"];
 
     /// <param name="run">What runs the parsed options; the launcher, unless a test looks at them.</param>
     internal static Command Create(Func<RunOptions, int>? run = null)
@@ -41,13 +41,18 @@ internal static class RunCommand
         {
             Description = "Name of a dummy interface, carrying the node IP, created in the application's new network namespace. Default: none (only lo)",
         };
+        var dnsOverride = new Option<bool>("--dns-override")
+        {
+            Description = "Take over the application's DNS requests: it sees a resolv.conf that points at ax's DNS server; the host's file is untouched (default: true)",
+            DefaultValueFactory = _ => true,
+        };
         var commandLine = new Argument<string[]>("command")
         {
             Description = "The program to run and its arguments",
             Arity = ArgumentArity.OneOrMore,
         };
 
-        var command = new Command("run", "Run an application under AppSwitch") { ip, name, labels, expose, user, interfaceName, newNetns, commandLine };
+        var command = new Command("run", "Run an application under AppSwitch") { ip, name, labels, expose, user, interfaceName, newNetns, dnsOverride, commandLine };
         command.SetAction(result => (run ?? RunLauncher.Run)(ToOptions(
             flag => flag switch
             {
@@ -57,6 +62,7 @@ internal static class RunCommand
                 "--new-netns" => result.GetValue(newNetns) ? "true" : "false",
                 "--user" => result.GetValue(user),
                 "--interface" => result.GetValue(interfaceName),
+                "--dns-override" => result.GetValue(dnsOverride) ? "true" : "false",
                 _ => null,
             },
             result.GetValue(expose) ?? [],
@@ -78,6 +84,7 @@ internal static class RunCommand
         Expose = expose,
         User = flag("--user"),
         Interface = flag("--interface"),
+        DnsOverride = flag("--dns-override") != "false",
         Command = command,
         RunDir = runDir,
     };

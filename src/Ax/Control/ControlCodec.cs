@@ -36,7 +36,7 @@ internal static class ControlCodec
     /// <summary>Reads the daemon's reply; null when it is not a JSON object.</summary>
     internal static RunReply? ReadReply(string text)
     {
-        string? appId = null, error = null, nodeIp = null;
+        string? appId = null, error = null, nodeIp = null, resolvConf = null;
         var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text));
         try
         {
@@ -56,6 +56,7 @@ internal static class ControlCodec
                     case "appId": appId = value; break;
                     case "error": error = value; break;
                     case "nodeIp": nodeIp = value; break;
+                    case "resolvConf": resolvConf = value; break;
                 }
             }
         }
@@ -64,7 +65,7 @@ internal static class ControlCodec
             return null;
         }
 
-        return new RunReply(appId, error, nodeIp);
+        return new RunReply(appId, error, nodeIp, resolvConf);
     }
 
     private static void WriteList(Utf8JsonWriter writer, string name, IReadOnlyList<string>? values)

@@ -93,7 +93,7 @@ internal sealed partial class ControlServer : IDisposable
         }
 
         string appId = _node.Apps.NewId();
-        if (connection.TrySend(Reply(appId, null, Ipv4Endpoint.FormatAddress(_node.NodeIp))) != Errno.None)
+        if (connection.TrySend(Reply(appId, null, Ipv4Endpoint.FormatAddress(_node.NodeIp), _node.ResolvConf)) != Errno.None)
         {
             return;
         }
@@ -118,7 +118,15 @@ internal sealed partial class ControlServer : IDisposable
         {
             Expose = expose,
         };
-        _node.Apps.Add(app);
+        if (request.Name is not null && request.Ip is null)
+        {
+            app = _node.Apps.AddWithNameAddress(app);
+        }
+        else
+        {
+            _node.Apps.Add(app);
+        }
+
         new AppSession(app, _node, new SeccompListener(listenerFd)).Start();
         Log.AppStarted(_logger, app.Id, app.Name, app.IpText, string.Join(' ', app.Command));
         connection.TrySend(ReadyMessage);
@@ -139,6 +147,17 @@ internal sealed partial class ControlServer : IDisposable
             return false;
         }
 
+        if (request.Name is not null && !RunValidation.TryCheckName(request.Name, out problem))
+        {
+            return false;
+        }
+
+        if (request.Name is not null && _node.ResolvConf is null)
+        {
+            problem = "--name needs the daemon's built-in DNS server, which is not running (the daemon was started with --dns=false, or could not listen; see its log); drop --name or restart the daemon with DNS";
+            return false;
+        }
+
         if (request.Labels.Count > 0 && !LabelSet.TryParse(string.Join(',', request.Labels), out labels, out problem))
         {
             return false;
@@ -153,8 +172,8 @@ internal sealed partial class ControlServer : IDisposable
         return true;
     }
 
-    private static string Reply(string? appId, string? error, string? nodeIp = null) =>
-        JsonSerializer.Serialize(new RunReply(appId, error, nodeIp), AxJsonContext.Default.RunReply);
+    private static string Reply(string? appId, string? error, string? nodeIp = null, string? resolvConf = null) =>
+        JsonSerializer.Serialize(new RunReply(appId, error, nodeIp, resolvConf), AxJsonContext.Default.RunReply);
 
     public void Dispose() => _socket.Dispose();
 

@@ -48,4 +48,17 @@ internal static class RunValidation
 
         return true;
     }
+
+    /// <summary>--name is one DNS label (it resolves as NAME and NAME.DOMAIN): letters, digits, '-' and '_', at most 63.</summary>
+    internal static bool TryCheckName(string name, [NotNullWhen(false)] out string? problem)
+    {
+        problem = null;
+        if (!Dns.DnsName.IsValidLabel(name))
+        {
+            problem = $"invalid --name '{name}': give one DNS label of letters, digits and hyphens (at most 63), such as web; it resolves as web and web.<dns-domain>";
+            return false;
+        }
+
+        return true;
+    }
 }

@@ -6,6 +6,7 @@ using Ax.Apps;
 using Ax.Cli;
 using Ax.Contracts;
 using Ax.Control;
+using Ax.Dns;
 using Ax.Interception;
 using Ax.Policy;
 using Ax.ServiceTable;
@@ -36,7 +37,7 @@ internal static partial class DaemonHost
         }
 
         uint nodeIp = NodeAddress.Resolve(options.NodeInterface);
-        string nodeName = options.NodeName ?? Dns.GetHostName();
+        string nodeName = options.NodeName ?? System.Net.Dns.GetHostName();
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -65,6 +66,7 @@ internal static partial class DaemonHost
         var services = new ServiceRegistry();
         var bindings = new BindingTable();
         var apps = new AppRegistry();
+        using DnsServer? dns = StartDns(options, [new AppNameSource(apps)], loggerFactory.CreateLogger("Ax.Dns"));
         using var waiter = new ConnectWaiter(loggerFactory.CreateLogger("Ax.Interception"));
         var node = new NodeContext
         {
@@ -79,6 +81,7 @@ internal static partial class DaemonHost
             Clients = new ClientAddressMap(),
             Waiter = waiter,
             LoggerFactory = loggerFactory,
+            ResolvConf = dns is null ? null : ResolvConf.Write(options.RunDir, dns.Options),
         };
 
         var nodeInfo = new NodeInfo(nodeName, options.Cluster, Ipv4Endpoint.FormatAddress(nodeIp), options.Driver, options.RestPort, ports.Text, Environment.ProcessId);

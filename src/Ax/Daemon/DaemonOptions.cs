@@ -24,6 +24,18 @@ internal sealed class DaemonOptions
     /// <summary>--clean: remove state saved by an earlier daemon before starting. Defaults to false.</summary>
     public bool Clean { get; init; }
 
+    /// <summary>--dns: run the built-in DNS server. Defaults to true.</summary>
+    public bool Dns { get; init; } = true;
+
+    /// <summary>True when --dns was given on the command line: then a DNS server that cannot listen stops the daemon instead of a warning.</summary>
+    public bool DnsRequested { get; init; }
+
+    /// <summary>--dns-domain: the DNS suffix of app names. Defaults to "appswitch.local".</summary>
+    public string DnsDomain { get; init; } = Ax.Dns.DnsOptions.DefaultDomain;
+
+    /// <summary>--dns-servers: csv of IP[:port] forwarders. Defaults to none given (null): the nameservers of the host's /etc/resolv.conf.</summary>
+    public string? DnsServers { get; init; }
+
     /// <summary>--run-dir / AX_RUN_DIR: where the sockets and state live. Defaults to /var/run/appswitch.</summary>
     public required string RunDir { get; init; }
 }

@@ -30,4 +30,7 @@ internal sealed class NodeContext
     internal required ConnectWaiter Waiter { get; init; }
 
     internal required ILoggerFactory LoggerFactory { get; init; }
+
+    /// <summary>The resolv.conf apps get with --dns-override (run-dir/resolv.conf); null when the DNS server is not running.</summary>
+    internal string? ResolvConf { get; init; }
 }

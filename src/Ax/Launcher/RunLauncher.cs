@@ -28,6 +28,11 @@ internal static class RunLauncher
             throw new CliException(ipProblem, 2);
         }
 
+        if (options.Name is not null && !RunValidation.TryCheckName(options.Name, out string? nameProblem))
+        {
+            throw new CliException(nameProblem, 2);
+        }
+
         if (!LabelSet.TryParse(options.Labels, out _, out string? labelProblem))
         {
             throw new CliException(labelProblem, 2);
@@ -74,6 +79,11 @@ internal static class RunLauncher
                 AppInterface.Create(options.Interface, ParseNodeIp(reply));
             }
 
+            if (options.DnsOverride && reply.ResolvConf is not null)
+            {
+                ResolverOverride.Apply(reply.ResolvConf);
+            }
+
             HandOverListener(control!);
         }
 
@@ -106,12 +116,17 @@ internal static class RunLauncher
 
         stray?.Dispose();
         RunReply? reply = ControlCodec.ReadReply(text);
-        if (reply?.Error is { } problem)
+        if (reply is null)
+        {
+            throw new CliException("the ax daemon sent an empty answer; see the daemon's log");
+        }
+
+        if (reply.Error is { } problem)
         {
             throw new CliException(problem, 2);
         }
 
-        return reply ?? throw new CliException("the ax daemon sent an empty answer; see the daemon's log");
+        return reply;
     }
 
     private static uint ParseNodeIp(RunReply reply) =>

@@ -27,6 +27,9 @@ internal sealed class RunOptions
     /// <summary>--interface: name of an interface made in the app's new namespace. Defaults to none (only lo).</summary>
     public string? Interface { get; init; }
 
+    /// <summary>--dns-override: give the app a resolv.conf that points at the daemon's DNS server. Defaults to true.</summary>
+    public bool DnsOverride { get; init; } = true;
+
     /// <summary>The command and its arguments.</summary>
     public required IReadOnlyList<string> Command { get; init; }
 

@@ -21,6 +21,8 @@ public sealed class RunFastPathTests
     [InlineData("run --expose 8000:9999 --expose 81:0.0.0.0:10001 python3 -m http.server")]
     [InlineData("run --user nobody --interface eth0 ip addr show")]
     [InlineData("run -- --weird-app-flag")]
+    [InlineData("run --dns-override=false --name web cat /etc/resolv.conf")]
+    [InlineData("run --dns-override false getent hosts web")]
     public void PlainCommandLines_ReadTheSameAsTheFullParser(string line)
     {
         string[] args = line.Split(' ');
@@ -76,5 +78,5 @@ public sealed class RunFastPathTests
 
     private static string Describe(RunOptions o) => string.Join(
         " | ",
-        o.Ip, o.Name, o.Labels, o.NewNetns, string.Join(',', o.Expose), o.User, o.Interface, string.Join(' ', o.Command), o.RunDir);
+        o.Ip, o.Name, o.Labels, o.NewNetns, string.Join(',', o.Expose), o.User, o.Interface, o.DnsOverride, string.Join(' ', o.Command), o.RunDir);
 }

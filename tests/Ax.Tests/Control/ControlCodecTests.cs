@@ -32,7 +32,7 @@ public sealed class ControlCodecTests
     [Fact]
     public void Reply_WrittenByTheDaemon_IsReadByTheLauncher_FieldForField()
     {
-        var reply = new RunReply("f0000123", "something went wrong", "10.0.0.1");
+        var reply = new RunReply("f0000123", "something went wrong", "10.0.0.1", "/run/ax/resolv.conf");
         string text = JsonSerializer.Serialize(reply, AxJsonContext.Default.RunReply);
 
         Assert.Equal(reply, ControlCodec.ReadReply(text));
