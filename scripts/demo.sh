@@ -86,6 +86,24 @@ for _ in 1 2 3; do in_node "$AX" run --labels role=test -- curl -s 3.3.3.3; done
 step "ax run -- curl 3.3.3.3   (a client without role labels may reach neither)"
 in_node "$AX" run -- curl -sS 3.3.3.3 || echo "(refused, as the seed says)"
 
+step "ax run --name web python3 -m http.server 9000 &   (a name, no IP: ax makes one up)"
+in_node_bg "$AX" run --name web python3 -m http.server 9000 --directory "$work" >/dev/null 2>&1
+for _ in $(seq 100); do in_node "$AX" get servers | grep -q ':9000' && break; sleep 0.1; done
+
+step "ax run -- getent hosts web; ax run -- curl -I web:9000"
+in_node "$AX" run -- getent hosts web
+in_node "$AX" run -- curl -sI web:9000 | head -1
+
+step "ax run --ip 4.4.4.4 --expose 8000:10000 python3 -m http.server 8000 &   (Ingress: reach it without ax)"
+in_node_bg "$AX" run --ip 4.4.4.4 --expose 8000:10000 python3 -m http.server 8000 --directory "$work" >/dev/null 2>&1
+wait_for "4.4.4.4:8000"
+
+step "curl -I 10.213.250.1:10000   (plain curl, not under ax)"
+in_node curl -sI 10.213.250.1:10000 | head -1
+
+step "ax run --user nobody -- id"
+in_node "$AX" run --user nobody -- id
+
 step "ax get apps"
 in_node "$AX" get apps
 
