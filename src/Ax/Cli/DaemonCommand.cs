@@ -43,10 +43,24 @@ internal static class DaemonCommand
             }
         });
         var clean = new Option<bool>("--clean") { Description = "Remove any saved state from previous sessions" };
+        var restartGrace = new Option<int>("--restart-grace")
+        {
+            Description = "Seconds apps' network calls wait for a restarting daemon before they fail with ENETDOWN",
+            DefaultValueFactory = _ => Keeper.KeeperHost.DefaultGraceSeconds,
+            Hidden = true,
+        };
+        restartGrace.Validators.Add(r =>
+        {
+            int value = r.GetValueOrDefault<int>();
+            if (value is < 0 or > 3600)
+            {
+                r.AddError($"--restart-grace {value} is out of range; give seconds from 0 to 3600");
+            }
+        });
 
         var command = new Command("daemon", "Start the AppSwitch daemon")
         {
-            driver, nodeInterface, nodeName, cluster, ports, restPort, clean,
+            driver, nodeInterface, nodeName, cluster, ports, restPort, clean, restartGrace,
         };
         command.SetAction((result, _) => DaemonHost.RunAsync(new DaemonOptions
         {
@@ -57,6 +71,7 @@ internal static class DaemonCommand
             Ports = result.GetValue(ports)!,
             RestPort = result.GetValue(restPort),
             Clean = result.GetValue(clean),
+            RestartGraceSeconds = result.GetValue(restartGrace),
             RunDir = RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)),
         }));
         return command;

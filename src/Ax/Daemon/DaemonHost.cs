@@ -7,6 +7,7 @@ using Ax.Cli;
 using Ax.Contracts;
 using Ax.Control;
 using Ax.Interception;
+using Ax.Keeper;
 using Ax.Policy;
 using Ax.ServiceTable;
 using Microsoft.AspNetCore.Builder;
@@ -66,6 +67,16 @@ internal static partial class DaemonHost
         var bindings = new BindingTable();
         var apps = new AppRegistry();
         using var waiter = new ConnectWaiter(loggerFactory.CreateLogger("Ax.Interception"));
+
+        // The keeper holds every app's seccomp listener while no daemon runs (see KeeperHost). With
+        // --clean it disowns what it holds; otherwise this daemon takes those apps back below.
+        using var keeper = KeeperClient.Connect(options.RunDir, options.RestartGraceSeconds, loggerFactory.CreateLogger("Ax.Keeper"));
+        if (options.Clean)
+        {
+            keeper.Clear();
+        }
+
+        var state = new AppStateStore(options.RunDir);
         var node = new NodeContext
         {
             NodeName = nodeName,
@@ -79,7 +90,16 @@ internal static partial class DaemonHost
             Clients = new ClientAddressMap(),
             Waiter = waiter,
             LoggerFactory = loggerFactory,
+            Keeper = keeper,
+            State = state,
         };
+
+        if (!options.Clean)
+        {
+            DaemonRecovery.Restore(node, state, keeper.TakeAll(), logger);
+        }
+
+        keeper.StartWatching();
 
         var nodeInfo = new NodeInfo(nodeName, options.Cluster, Ipv4Endpoint.FormatAddress(nodeIp), options.Driver, options.RestPort, ports.Text, Environment.ProcessId);
         RestApi.Map(app, new ResourceViews(node), nodeInfo);
@@ -93,6 +113,7 @@ internal static partial class DaemonHost
         Interop.Libc.Chmod(controlSocket, 0x1b6 /* 0666 */);
         using var control = new ControlServer(controlListener!, node);
         using var sweeper = new ListenerSweeper(services, bindings, loggerFactory.CreateLogger("Ax.ServiceTable"), TimeProvider.System, ListenerSweeper.DefaultPeriod);
+        using var saver = new ServiceTableSaver(services, bindings, state, logger, TimeProvider.System, ServiceTableSaver.DefaultPeriod);
 
         try
         {

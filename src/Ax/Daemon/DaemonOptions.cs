@@ -24,6 +24,12 @@ internal sealed class DaemonOptions
     /// <summary>--clean: remove state saved by an earlier daemon before starting. Defaults to false.</summary>
     public bool Clean { get; init; }
 
+    /// <summary>
+    /// --restart-grace (hidden; not in seed 003): how long, in seconds, apps' trapped calls wait for a
+    /// daemon to come back before the keeper answers them with ENETDOWN. Defaults to 30.
+    /// </summary>
+    public int RestartGraceSeconds { get; init; } = Keeper.KeeperHost.DefaultGraceSeconds;
+
     /// <summary>--run-dir / AX_RUN_DIR: where the sockets and state live. Defaults to /var/run/appswitch.</summary>
     public required string RunDir { get; init; }
 }

@@ -1,4 +1,6 @@
 using Ax.Apps;
+using Ax.Daemon;
+using Ax.Keeper;
 using Ax.Policy;
 using Ax.ServiceTable;
 using Microsoft.Extensions.Logging;
@@ -30,4 +32,10 @@ internal sealed class NodeContext
     internal required ConnectWaiter Waiter { get; init; }
 
     internal required ILoggerFactory LoggerFactory { get; init; }
+
+    /// <summary>Holds each app's listener while the daemon restarts.</summary>
+    internal required KeeperClient Keeper { get; init; }
+
+    /// <summary>What a restarted daemon needs to know about the running apps.</summary>
+    internal required AppStateStore State { get; init; }
 }

@@ -1,0 +1,352 @@
+using System.Diagnostics;
+using System.Globalization;
+using Ax.Control;
+using Ax.Interception;
+using Microsoft.Extensions.Logging;
+
+namespace Ax.Keeper;
+
+/// <summary>
+/// <c>ax keeper</c> (hidden; the daemon starts it): holds a duplicate of every app's seccomp listener, so
+/// the filter keeps its listener while the daemon is gone. The kernel fails an app's trapped calls with
+/// ENOSYS only once the last descriptor of the listener is closed (seccomp_notify_release); while one is
+/// open, a trapped call simply waits in the kernel until some holder answers it. A new daemon asks the
+/// keeper for the listeners and serves the apps again.
+/// One thread, one poll(2) over the keeper socket, the daemon's connection and every held listener:
+/// a listener that reports POLLHUP belongs to an app that has exited and is closed at once.
+/// </summary>
+internal sealed partial class KeeperHost : IDisposable
+{
+    internal const int DefaultGraceSeconds = 30;
+    private const int MaxGraceSeconds = 3600;
+    private static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(10);
+
+    private readonly SeqpacketSocket _listen;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, HeldApp> _held = new(StringComparer.Ordinal);
+    private readonly long _startedAt = Stopwatch.GetTimestamp();
+    private SeqpacketSocket? _daemon;
+    private TimeSpan _grace = TimeSpan.FromSeconds(DefaultGraceSeconds);
+    private long _daemonGoneAt = Stopwatch.GetTimestamp();
+    private bool _hadDaemon;
+
+    private KeeperHost(SeqpacketSocket listen, ILogger logger)
+    {
+        _listen = listen;
+        _logger = logger;
+    }
+
+    /// <summary>Detaches from the daemon, takes the run directory's keeper lock and serves until nothing is left to keep.</summary>
+    internal static int Run(string runDir)
+    {
+        Detach(runDir);
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fff ";
+        }));
+        ILogger logger = loggerFactory.CreateLogger("Ax.Keeper");
+
+        string lockPath = Path.Combine(runDir, KeeperProtocol.LockName);
+        int lockFd = Interop.Libc.Open(lockPath, 0x40 /* O_CREAT */ | 0x2 /* O_RDWR */ | Interop.Libc.O_CLOEXEC, 0x180 /* 0600 */);
+        if (lockFd < 0)
+        {
+            Log.CannotStart(logger, $"cannot open {lockPath} ({Interop.LastErrno()})");
+            return 1;
+        }
+
+        using var keeperLock = new OwnedFd(lockFd);
+        if (Interop.Libc.Flock(lockFd, Interop.Libc.LOCK_EX | Interop.Libc.LOCK_NB) != 0)
+        {
+            return 0; // another keeper serves this run directory; the daemon talks to that one
+        }
+
+        string socketPath = KeeperProtocol.SocketPath(runDir);
+        string pidPath = Path.Combine(runDir, KeeperProtocol.PidName);
+        File.Delete(socketPath);
+        if (SeqpacketSocket.TryListen(socketPath, out SeqpacketSocket? listen) is var error && error != Errno.None)
+        {
+            Log.CannotStart(logger, $"cannot listen on {socketPath} ({error})");
+            return 1;
+        }
+
+        // Only root may hand over or take listeners: the socket is 0600 and every peer's uid is checked too.
+        Interop.Libc.Chmod(socketPath, 0x180 /* 0600 */);
+        File.WriteAllText(pidPath, Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        using var keeper = new KeeperHost(listen!, logger);
+        Log.Started(logger, runDir);
+        keeper.Serve();
+        File.Delete(socketPath);
+        File.Delete(pidPath);
+        Log.Stopped(logger);
+        return 0;
+    }
+
+    /// <summary>
+    /// Own session (a terminal hang-up or the daemon's process group being signalled does not reach it),
+    /// stdin from /dev/null, stdout and stderr to run-dir/keeper.log.
+    /// </summary>
+    private static void Detach(string runDir)
+    {
+        Interop.Libc.Setsid();
+        int devNull = Interop.Libc.Open("/dev/null", 0x2 /* O_RDWR */, 0);
+        int log = Interop.Libc.Open(Path.Combine(runDir, KeeperProtocol.LogName), 0x1 /* O_WRONLY */ | 0x40 /* O_CREAT */ | 0x400 /* O_APPEND */, 0x180);
+        if (devNull >= 0)
+        {
+            Interop.Libc.Dup2(devNull, 0);
+            Interop.Libc.Close(devNull);
+        }
+
+        if (log >= 0)
+        {
+            Interop.Libc.Dup2(log, 1);
+            Interop.Libc.Dup2(log, 2);
+            Interop.Libc.Close(log);
+        }
+    }
+
+    private unsafe void Serve()
+    {
+        while (true)
+        {
+            if (_daemon is null && _held.Count == 0 && (_hadDaemon || Stopwatch.GetElapsedTime(_startedAt) > IdleExit))
+            {
+                return;
+            }
+
+            bool answerAll = _daemon is null && Stopwatch.GetElapsedTime(_daemonGoneAt) >= _grace;
+            HeldApp[] apps = [.. _held.Values];
+            var fds = new Interop.Libc.PollFd[2 + apps.Length];
+            fds[0] = new Interop.Libc.PollFd { Fd = _listen.Handle.Fd, Events = Interop.Libc.POLLIN };
+            fds[1] = new Interop.Libc.PollFd { Fd = _daemon?.Handle.Fd ?? -1, Events = Interop.Libc.POLLIN };
+            for (int i = 0; i < apps.Length; i++)
+            {
+                // Events 0: POLLHUP (the app exited) is reported anyway; POLLIN only when the keeper answers.
+                fds[2 + i] = new Interop.Libc.PollFd
+                {
+                    Fd = apps[i].Listener.Fd,
+                    Events = answerAll || apps[i].Orphaned ? Interop.Libc.POLLIN : (short)0,
+                };
+            }
+
+            int ready;
+            fixed (Interop.Libc.PollFd* pollFds = fds)
+            {
+                ready = Interop.Libc.Poll(pollFds, (ulong)fds.Length, PollTimeout(answerAll));
+            }
+
+            if (ready < 0)
+            {
+                Errno error = Interop.LastErrno();
+                if (error == Errno.EINTR)
+                {
+                    continue;
+                }
+
+                Environment.FailFast($"ax keeper: poll failed: {error}");
+            }
+
+            if ((fds[0].REvents & Interop.Libc.POLLIN) != 0)
+            {
+                Accept();
+            }
+
+            if (fds[1].REvents != 0 && _daemon is not null && fds[1].Fd == _daemon.Handle.Fd)
+            {
+                ServeDaemon();
+            }
+
+            for (int i = 0; i < apps.Length; i++)
+            {
+                HeldApp app = apps[i];
+                if (!_held.TryGetValue(app.Id, out HeldApp? current) || current != app)
+                {
+                    continue; // dropped or replaced by the daemon in this round
+                }
+
+                short events = fds[2 + i].REvents;
+                if ((events & (Interop.Libc.POLLHUP | Interop.Libc.POLLERR | Interop.Libc.POLLNVAL)) != 0)
+                {
+                    Remove(app.Id);
+                    Log.AppGone(_logger, app.Id);
+                }
+                else if ((events & Interop.Libc.POLLIN) != 0)
+                {
+                    app.Answerer ??= new DaemonlessAnswerer(app.Listener);
+                    app.Answerer.AnswerOne();
+                }
+            }
+        }
+    }
+
+    /// <summary>Wakes up when the grace runs out, and now and then while idle, to check whether to exit.</summary>
+    private int PollTimeout(bool answerAll)
+    {
+        if (_daemon is not null)
+        {
+            return -1;
+        }
+
+        if (_held.Count == 0)
+        {
+            return 1000;
+        }
+
+        if (answerAll)
+        {
+            return -1;
+        }
+
+        TimeSpan left = _grace - Stopwatch.GetElapsedTime(_daemonGoneAt);
+        return (int)Math.Clamp(Math.Ceiling(left.TotalMilliseconds), 1, int.MaxValue);
+    }
+
+    private void Accept()
+    {
+        if (_listen.TryAccept(out SeqpacketSocket? connection) != Errno.None)
+        {
+            return;
+        }
+
+        var peer = connection!.PeerCredentials();
+        if (peer.Uid != 0)
+        {
+            Log.Refused(_logger, peer.Pid, (int)peer.Uid);
+            connection.Dispose();
+            return;
+        }
+
+        // One daemon per run directory (its flock on ax.lock sees to that): a new connection means the
+        // old daemon is gone, even if its hang-up has not been read yet.
+        _daemon?.Dispose();
+        _daemon = connection;
+        _hadDaemon = true;
+        Log.DaemonConnected(_logger, peer.Pid, _held.Count);
+    }
+
+    private void ServeDaemon()
+    {
+        Errno error = _daemon!.TryReceive(out string message, out OwnedFd? fd);
+        if (error != Errno.None)
+        {
+            fd?.Dispose();
+            DaemonGone();
+            return;
+        }
+
+        if (!KeeperProtocol.TryParse(message, out string verb, out string argument))
+        {
+            fd?.Dispose();
+            Log.Garbage(_logger, message.Length);
+            DaemonGone();
+            return;
+        }
+
+        switch (verb)
+        {
+            case KeeperProtocol.Hold when fd is not null && argument.Length > 0 && IsSeccompListener(fd):
+                Remove(argument);
+                _held[argument] = new HeldApp(argument, new SeccompListener(fd));
+                return;
+            case KeeperProtocol.Drop when argument.Length > 0:
+                Remove(argument);
+                break;
+            case KeeperProtocol.List:
+                SendAll();
+                break;
+            case KeeperProtocol.Clear:
+                foreach (HeldApp app in _held.Values)
+                {
+                    app.Orphaned = true;
+                }
+
+                Log.Cleared(_logger, _held.Count);
+                break;
+            case KeeperProtocol.Grace when int.TryParse(argument, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) && seconds <= MaxGraceSeconds:
+                _grace = TimeSpan.FromSeconds(seconds);
+                break;
+            default:
+                Log.Garbage(_logger, message.Length);
+                break;
+        }
+
+        fd?.Dispose();
+    }
+
+    private void SendAll()
+    {
+        foreach (HeldApp app in _held.Values)
+        {
+            if (!app.Orphaned && _daemon!.TrySend($"{KeeperProtocol.App} {app.Id}", app.Listener.Fd) != Errno.None)
+            {
+                DaemonGone();
+                return;
+            }
+        }
+
+        if (_daemon!.TrySend(KeeperProtocol.End) != Errno.None)
+        {
+            DaemonGone();
+        }
+    }
+
+    private void DaemonGone()
+    {
+        _daemon?.Dispose();
+        _daemon = null;
+        _daemonGoneAt = Stopwatch.GetTimestamp();
+        Log.DaemonGone(_logger, _held.Count, (int)_grace.TotalSeconds);
+    }
+
+    private void Remove(string appId)
+    {
+        if (_held.Remove(appId, out HeldApp? app))
+        {
+            app.Dispose();
+        }
+    }
+
+    /// <summary>Holds nothing but seccomp listeners: anything else a confused peer passes is closed.</summary>
+    private static bool IsSeccompListener(OwnedFd fd) =>
+        new FileInfo($"/proc/self/fd/{fd.Fd.ToString(CultureInfo.InvariantCulture)}").LinkTarget == "anon_inode:seccomp notify";
+
+    public void Dispose()
+    {
+        _daemon?.Dispose();
+        _listen.Dispose();
+        foreach (HeldApp app in _held.Values)
+        {
+            app.Dispose();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "ax keeper serving {RunDir}")]
+        internal static partial void Started(ILogger logger, string runDir);
+
+        [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "ax keeper stopping: no daemon and no app left")]
+        internal static partial void Stopped(ILogger logger);
+
+        [LoggerMessage(EventId = 502, Level = LogLevel.Error, Message = "ax keeper cannot start: {Reason}")]
+        internal static partial void CannotStart(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 503, Level = LogLevel.Information, Message = "Daemon (pid {Pid}) connected; holding {Count} app(s)")]
+        internal static partial void DaemonConnected(ILogger logger, int pid, int count);
+
+        [LoggerMessage(EventId = 504, Level = LogLevel.Warning, Message = "The daemon is gone; holding {Count} app(s); their calls wait up to {GraceSeconds} s for a daemon, then fail with ENETDOWN")]
+        internal static partial void DaemonGone(ILogger logger, int count, int graceSeconds);
+
+        [LoggerMessage(EventId = 505, Level = LogLevel.Information, Message = "App {AppId} has exited; its listener is closed")]
+        internal static partial void AppGone(ILogger logger, string appId);
+
+        [LoggerMessage(EventId = 506, Level = LogLevel.Warning, Message = "Refused a connection from pid {Pid} (uid {Uid}): only root may talk to the keeper")]
+        internal static partial void Refused(ILogger logger, int pid, int uid);
+
+        [LoggerMessage(EventId = 507, Level = LogLevel.Warning, Message = "Ignored a malformed message of {Length} characters")]
+        internal static partial void Garbage(ILogger logger, int length);
+
+        [LoggerMessage(EventId = 508, Level = LogLevel.Information, Message = "A --clean daemon disowned {Count} app(s); the keeper answers their calls with ENETDOWN until they exit")]
+        internal static partial void Cleared(ILogger logger, int count);
+    }
+}
