@@ -67,15 +67,7 @@ internal static partial class DaemonHost
         var bindings = new BindingTable();
         var apps = new AppRegistry();
         using var waiter = new ConnectWaiter(loggerFactory.CreateLogger("Ax.Interception"));
-
-        // The keeper holds every app's seccomp listener while no daemon runs (see KeeperHost). With
-        // --clean it disowns what it holds; otherwise this daemon takes those apps back below.
-        using var keeper = KeeperClient.Connect(options.RunDir, options.RestartGraceSeconds, loggerFactory.CreateLogger("Ax.Keeper"));
-        if (options.Clean)
-        {
-            keeper.Clear();
-        }
-
+        using var keeper = new KeeperClient(options.RunDir, options.RestartGraceSeconds, loggerFactory.CreateLogger("Ax.Keeper"));
         var state = new AppStateStore(options.RunDir);
         var node = new NodeContext
         {
@@ -94,13 +86,6 @@ internal static partial class DaemonHost
             State = state,
         };
 
-        if (!options.Clean)
-        {
-            DaemonRecovery.Restore(node, state, keeper.TakeAll(), logger);
-        }
-
-        keeper.StartWatching();
-
         var nodeInfo = new NodeInfo(nodeName, options.Cluster, Ipv4Endpoint.FormatAddress(nodeIp), options.Driver, options.RestPort, ports.Text, Environment.ProcessId);
         RestApi.Map(app, new ResourceViews(node), nodeInfo);
 
@@ -113,7 +98,6 @@ internal static partial class DaemonHost
         Interop.Libc.Chmod(controlSocket, 0x1b6 /* 0666 */);
         using var control = new ControlServer(controlListener!, node);
         using var sweeper = new ListenerSweeper(services, bindings, loggerFactory.CreateLogger("Ax.ServiceTable"), TimeProvider.System, ListenerSweeper.DefaultPeriod);
-        using var saver = new ServiceTableSaver(services, bindings, state, logger, TimeProvider.System, ServiceTableSaver.DefaultPeriod);
 
         try
         {
@@ -125,6 +109,23 @@ internal static partial class DaemonHost
         }
 
         Interop.Libc.Chmod(apiSocket, 0x1b6 /* 0666 */);
+
+        // Only a daemon that is sure to run touches the keeper (one refused for a busy run directory or
+        // REST port has exited by now). The keeper holds every app's seccomp listener while no daemon
+        // runs (see KeeperHost): with --clean it disowns them, otherwise this daemon takes them back.
+        keeper.Connect();
+        if (options.Clean)
+        {
+            keeper.Clear();
+        }
+        else
+        {
+            DaemonRecovery.Restore(node, state, keeper.TakeAll(), logger);
+        }
+
+        // Started only now, so it cannot overwrite the saved table before the restore has read it.
+        using var saver = new ServiceTableSaver(services, bindings, state, logger, TimeProvider.System, ServiceTableSaver.DefaultPeriod);
+        keeper.StartWatching();
         control.Start();
         Log.Started(logger, nodeName, Ipv4Endpoint.FormatAddress(nodeIp), options.RunDir, options.RestPort, ports.Text);
 

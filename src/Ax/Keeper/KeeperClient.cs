@@ -25,7 +25,7 @@ internal sealed partial class KeeperClient : IDisposable
     private Process? _spawned;
     private bool _disposed;
 
-    private KeeperClient(string runDir, int graceSeconds, ILogger logger)
+    internal KeeperClient(string runDir, int graceSeconds, ILogger logger)
     {
         _runDir = runDir;
         _graceSeconds = graceSeconds;
@@ -33,16 +33,13 @@ internal sealed partial class KeeperClient : IDisposable
     }
 
     /// <summary>Connects to the run directory's keeper, starting one if needed; without one, apps are served but not kept.</summary>
-    internal static KeeperClient Connect(string runDir, int graceSeconds, ILogger logger)
+    internal void Connect()
     {
-        var client = new KeeperClient(runDir, graceSeconds, logger);
-        client._socket = client.ConnectOrStart();
-        if (client._socket is null)
+        _socket = ConnectOrStart();
+        if (_socket is null)
         {
-            Log.Unavailable(logger, runDir);
+            Log.Unavailable(_logger, _runDir);
         }
-
-        return client;
     }
 
     /// <summary>Takes a duplicate of every listener the keeper holds for the previous daemon, by app id.</summary>

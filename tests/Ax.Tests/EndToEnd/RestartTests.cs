@@ -113,6 +113,27 @@ public sealed class RestartTests
     }
 
     [Fact]
+    public void KeeperKilled_IsReplacedByTheDaemon_AndAppsStillSurviveADaemonCrash()
+    {
+        using var node = TestNode.Create();
+        node.StartApp("--ip", "1.1.1.1", "python3", Scripts.Path("line_server.py"), "8000");
+        node.WaitForServers("1.1.1.1:8000");
+        var client = node.StartApp("python3", Scripts.Path("line_client.py"), "1.1.1.1", "8000");
+        WaitForLine(client, "connected");
+        int first = node.KeeperPid() ?? throw new InvalidOperationException("no keeper runs");
+
+        Assert.Equal(0, node.Run(["kill", "-9", first.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExitCode);
+        Wait.Until(() => node.KeeperPid() is int pid && pid != first, Patience, () => "no new keeper was started");
+        Wait.Until(() => node.Daemon!.Output.Contains("handed it 2 app listener(s)", StringComparison.Ordinal), Patience, () => node.Daemon!.Output);
+
+        // The new keeper was handed every listener: a daemon crash now still leaves the apps served.
+        node.KillDaemon();
+        node.StartDaemon();
+        node.WaitForServers("1.1.1.1:8000");
+        Exchange(client, "new 8000 k", "new 8000:k");
+    }
+
+    [Fact]
     public void SecondDaemon_WhileTheFirstRuns_IsRefused_AndLeavesTheAppsAlone()
     {
         using var node = TestNode.Create();
