@@ -113,6 +113,29 @@ public sealed class RestartTests
     }
 
     [Fact]
+    public void ConnectTheDeadDaemonLeftUnanswered_IsReleased_NotLeftHanging()
+    {
+        using var node = TestNode.Create();
+
+        // A host in the node's own subnet that never answers: SYNs go to the veth peer and are dropped
+        // (nothing leaves the namespace); with two SYN retries the kernel gives up after about 7 s.
+        string silent = node.NodeIp[..node.NodeIp.LastIndexOf('.')] + ".99";
+        Shell.Check($"ip -n {node.Name} neigh add {silent} lladdr 02:00:00:00:00:99 dev v0 nud permanent");
+        Assert.Equal(0, node.Run(["sysctl", "-q", "-w", "net.ipv4.tcp_syn_retries=2"]).ExitCode);
+        var app = node.StartApp("python3", Scripts.Path("stuck_connect.py"), silent, "80");
+        WaitForLine(app, "connecting");
+        Thread.Sleep(1000); // let the daemon take the call: it now waits for the kernel's verdict
+
+        node.KillDaemon();
+        node.StartDaemon();
+
+        // The app's next trapped call shows the new daemon the call the old one left unanswered.
+        Exchange(app, "ping", "pong");
+        Wait.Until(() => app.Output.Contains("result ", StringComparison.Ordinal), Patience, () => app.Output);
+        Assert.DoesNotContain("ENOSYS", app.Output);
+    }
+
+    [Fact]
     public void KeeperKilled_IsReplacedByTheDaemon_AndAppsStillSurviveADaemonCrash()
     {
         using var node = TestNode.Create();
