@@ -51,7 +51,7 @@ public sealed class RestartTests
     }
 
     [Fact]
-    public void DaemonRestartedTwice_AppsAreStillServed()
+    public void DaemonKilledThenStopped_AppsAreStillServedEachTime()
     {
         using var node = TestNode.Create();
         node.StartApp("--ip", "1.1.1.1", "python3", Scripts.Path("line_server.py"), "8000");
@@ -59,9 +59,10 @@ public sealed class RestartTests
         var client = node.StartApp("python3", Scripts.Path("line_client.py"), "1.1.1.1", "8000");
         WaitForLine(client, "connected");
 
+        // A crash, then an orderly stop (SIGTERM, as for an upgrade): both leave the apps to the next daemon.
         for (int round = 0; round < 2; round++)
         {
-            node.KillDaemon();
+            node.KillDaemon(round == 0 ? 9 : 15);
             node.StartDaemon();
             node.WaitForServers("1.1.1.1:8000");
             Exchange(client, $"new 8000 r{round}", $"new 8000:r{round}");
@@ -154,6 +155,31 @@ public sealed class RestartTests
         node.StartDaemon();
         node.WaitForServers("1.1.1.1:8000");
         Exchange(client, "new 8000 k", "new 8000:k");
+    }
+
+    [Fact]
+    public void KeeperGivenGarbage_OrApproachedByNonRoot_KeepsTheApps()
+    {
+        using var node = TestNode.Create();
+        node.StartApp("--ip", "1.1.1.1", "python3", Scripts.Path("line_server.py"), "8000");
+        node.WaitForServers("1.1.1.1:8000");
+        var client = node.StartApp("python3", Scripts.Path("line_client.py"), "1.1.1.1", "8000");
+        WaitForLine(client, "connected");
+        int keeper = node.KeeperPid() ?? throw new InvalidOperationException("no keeper runs");
+        string socket = Path.Combine(node.RunDir, "keeper.sock");
+
+        var nobody = node.Run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", Scripts.Path("keeper_garbage.py"), socket]);
+        Assert.Contains("refused", nobody.Stdout);
+        var root = node.Run(["python3", Scripts.Path("keeper_garbage.py"), socket]);
+        Assert.Contains("sent", root.Stdout);
+
+        // Same keeper, and the daemon has handed it everything again (a new connection displaced the daemon's).
+        Assert.Equal(keeper, node.KeeperPid());
+        Wait.Until(() => node.Daemon!.Output.Contains("handed it 2 app listener(s)", StringComparison.Ordinal), Patience, () => node.Daemon!.Output);
+        node.KillDaemon();
+        node.StartDaemon();
+        node.WaitForServers("1.1.1.1:8000");
+        Exchange(client, "new 8000 g", "new 8000:g");
     }
 
     [Fact]

@@ -63,12 +63,12 @@ internal sealed class TestNode : IDisposable
             () => $"the daemon did not come up:\n{Daemon.Output}");
     }
 
-    /// <summary>Kills the daemon with SIGKILL, as a crash or the OOM killer would, and waits until it is gone.</summary>
-    internal void KillDaemon()
+    /// <summary>Kills the daemon (SIGKILL by default, as a crash or the OOM killer would) and waits until it is gone.</summary>
+    internal void KillDaemon(int signal = 9)
     {
         Assert.NotNull(Daemon);
-        Daemon.Signal(9);
-        Assert.True(Daemon.WaitForExit(TimeSpan.FromSeconds(10)), "the daemon did not die of SIGKILL");
+        Daemon.Signal(signal);
+        Assert.True(Daemon.WaitForExit(TimeSpan.FromSeconds(10)), $"the daemon did not exit on signal {signal}");
     }
 
     /// <summary>The pid of the run directory's keeper (run-dir/keeper.pid), if one is running.</summary>
