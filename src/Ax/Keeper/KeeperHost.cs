@@ -73,6 +73,7 @@ internal sealed partial class KeeperHost : IDisposable
         // Only root may hand over or take listeners: the socket is 0600 and every peer's uid is checked too.
         Interop.Libc.Chmod(socketPath, 0x180 /* 0600 */);
         File.WriteAllText(pidPath, Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        ShieldFromOomKiller(logger);
         using var keeper = new KeeperHost(listen!, logger);
         Log.Started(logger, runDir);
         keeper.Serve();
@@ -102,6 +103,23 @@ internal sealed partial class KeeperHost : IDisposable
             Interop.Libc.Dup2(log, 1);
             Interop.Libc.Dup2(log, 2);
             Interop.Libc.Close(log);
+        }
+    }
+
+    /// <summary>
+    /// If the keeper dies while no daemon runs, every app's filter loses its listener and the kernel fails
+    /// their calls with ENOSYS; nothing in user space can undo that. The keeper is small, so it asks the
+    /// OOM killer to pick anything else (proc(5), /proc/pid/oom_score_adj; -1000 disables OOM killing).
+    /// </summary>
+    private static void ShieldFromOomKiller(ILogger logger)
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/oom_score_adj", "-1000");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.OomShieldFailed(logger, ex.Message);
         }
     }
 
@@ -345,6 +363,9 @@ internal sealed partial class KeeperHost : IDisposable
 
         [LoggerMessage(EventId = 507, Level = LogLevel.Warning, Message = "Ignored a malformed message of {Length} characters")]
         internal static partial void Garbage(ILogger logger, int length);
+
+        [LoggerMessage(EventId = 509, Level = LogLevel.Warning, Message = "Could not exempt the keeper from the OOM killer: {Reason}")]
+        internal static partial void OomShieldFailed(ILogger logger, string reason);
 
         [LoggerMessage(EventId = 508, Level = LogLevel.Information, Message = "A --clean daemon disowned {Count} app(s); the keeper answers their calls with ENETDOWN until they exit")]
         internal static partial void Cleared(ILogger logger, int count);
