@@ -159,7 +159,8 @@ internal sealed partial class KeeperClient : IDisposable
         {
             if (SeqpacketSocket.TryConnect(path, out SeqpacketSocket? socket) == Errno.None)
             {
-                if (socket!.TrySend($"{KeeperProtocol.Grace} {_graceSeconds.ToString(CultureInfo.InvariantCulture)}") == Errno.None)
+                socket!.SetSendTimeout(StartTimeout);
+                if (socket.TrySend($"{KeeperProtocol.Grace} {_graceSeconds.ToString(CultureInfo.InvariantCulture)}") == Errno.None)
                 {
                     return socket;
                 }

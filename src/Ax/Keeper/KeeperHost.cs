@@ -21,6 +21,9 @@ internal sealed partial class KeeperHost : IDisposable
     private const int MaxGraceSeconds = 3600;
     private static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(10);
 
+    /// <summary>The keeper has one thread: a peer that stops reading is dropped rather than waited for.</summary>
+    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(2);
+
     private readonly SeqpacketSocket _listen;
     private readonly ILogger _logger;
     private readonly Dictionary<string, HeldApp> _held = new(StringComparer.Ordinal);
@@ -171,7 +174,16 @@ internal sealed partial class KeeperHost : IDisposable
 
             if (fds[1].REvents != 0 && _daemon is not null && fds[1].Fd == _daemon.Handle.Fd)
             {
-                ServeDaemon();
+                try
+                {
+                    ServeDaemon();
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // Nothing a peer sends may take the keeper (and with it every app's listener) down.
+                    Log.Failed(_logger, ex.Message);
+                    DaemonGone();
+                }
             }
 
             for (int i = 0; i < apps.Length; i++)
@@ -190,8 +202,15 @@ internal sealed partial class KeeperHost : IDisposable
                 }
                 else if ((events & Interop.Libc.POLLIN) != 0)
                 {
-                    app.Answerer ??= new DaemonlessAnswerer(app.Listener);
-                    app.Answerer.AnswerOne();
+                    try
+                    {
+                        app.Answerer ??= new DaemonlessAnswerer(app.Listener);
+                        app.Answerer.AnswerOne();
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        Log.Failed(_logger, ex.Message);
+                    }
                 }
             }
         }
@@ -233,6 +252,8 @@ internal sealed partial class KeeperHost : IDisposable
             connection.Dispose();
             return;
         }
+
+        connection.SetSendTimeout(SendTimeout);
 
         // One daemon per run directory (its flock on ax.lock sees to that): a new connection means the
         // old daemon is gone, even if its hang-up has not been read yet.
@@ -366,6 +387,9 @@ internal sealed partial class KeeperHost : IDisposable
 
         [LoggerMessage(EventId = 509, Level = LogLevel.Warning, Message = "Could not exempt the keeper from the OOM killer: {Reason}")]
         internal static partial void OomShieldFailed(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 510, Level = LogLevel.Error, Message = "The keeper hit an unexpected error and carries on: {Reason}")]
+        internal static partial void Failed(ILogger logger, string reason);
 
         [LoggerMessage(EventId = 508, Level = LogLevel.Information, Message = "A --clean daemon disowned {Count} app(s); the keeper answers their calls with ENETDOWN until they exit")]
         internal static partial void Cleared(ILogger logger, int count);
