@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Ax.Contracts;
 
-/// <summary>Source-generated JSON for everything that crosses the REST API and the control socket.</summary>
+/// <summary>Source-generated JSON for everything that crosses the REST API, the control socket and the saved state.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(AppInfo[]))]
 [JsonSerializable(typeof(ServerInfo[]))]
@@ -12,4 +12,6 @@ namespace Ax.Contracts;
 [JsonSerializable(typeof(NodeInfo))]
 [JsonSerializable(typeof(RunRequest))]
 [JsonSerializable(typeof(RunReply))]
+[JsonSerializable(typeof(SavedApp))]
+[JsonSerializable(typeof(SavedServiceTable))]
 public sealed partial class AxJsonContext : JsonSerializerContext;

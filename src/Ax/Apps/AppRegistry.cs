@@ -9,7 +9,18 @@ internal sealed partial class AppRegistry
     private readonly ConcurrentDictionary<string, AppRecord> _apps = new(StringComparer.Ordinal);
     private int _next = Random.Shared.Next(0x100, 0x10000);
 
-    internal string NewId() => "f" + Interlocked.Increment(ref _next).ToString("x7", CultureInfo.InvariantCulture);
+    internal string NewId()
+    {
+        while (true)
+        {
+            // Apps taken back after a daemon restart keep their ids: never hand one out twice.
+            string id = "f" + Interlocked.Increment(ref _next).ToString("x7", CultureInfo.InvariantCulture);
+            if (!_apps.ContainsKey(id))
+            {
+                return id;
+            }
+        }
+    }
 
     internal void Add(AppRecord app) => _apps[app.Id] = app;
 

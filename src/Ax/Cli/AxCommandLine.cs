@@ -13,6 +13,7 @@ internal static class AxCommandLine
             DaemonCommand.Create(),
             RunCommand.Create(),
             GetCommand.Create(),
+            KeeperCommand.Create(),
         };
         return root;
     }

@@ -72,9 +72,24 @@ internal static class DaemonCommand
         });
         var clean = new Option<bool>("--clean") { Description = "Remove any saved state from previous sessions (default: false, state is kept)" };
 
+        var restartGrace = new Option<int>("--restart-grace")
+        {
+            Description = "Seconds apps' network calls wait for a restarting daemon before they fail with ENETDOWN",
+            DefaultValueFactory = _ => Keeper.KeeperHost.DefaultGraceSeconds,
+            Hidden = true,
+        };
+        restartGrace.Validators.Add(r =>
+        {
+            int value = r.GetValueOrDefault<int>();
+            if (value is < 0 or > 3600)
+            {
+                r.AddError($"--restart-grace {value} is out of range; give seconds from 0 to 3600");
+            }
+        });
+
         var command = new Command("daemon", "Start the AppSwitch daemon")
         {
-            driver, nodeInterface, nodeName, cluster, ports, restPort, dns, dnsDomain, dnsServers, clean,
+            driver, nodeInterface, nodeName, cluster, ports, restPort, dns, dnsDomain, dnsServers, clean, restartGrace,
         };
         command.SetAction((result, _) => DaemonHost.RunAsync(new DaemonOptions
         {
@@ -89,6 +104,7 @@ internal static class DaemonCommand
             DnsRequested = result.GetResult(dns) is { Implicit: false },
             DnsDomain = result.GetValue(dnsDomain)!,
             DnsServers = result.GetValue(dnsServers),
+            RestartGraceSeconds = result.GetValue(restartGrace),
             RunDir = RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)),
         }));
         return command;

@@ -118,6 +118,7 @@ internal sealed partial class ControlServer : IDisposable
         {
             Expose = expose,
         };
+        var listener = new SeccompListener(listenerFd);
         if (request.Name is not null && request.Ip is null)
         {
             app = _node.Apps.AddWithNameAddress(app);
@@ -127,7 +128,15 @@ internal sealed partial class ControlServer : IDisposable
             _node.Apps.Add(app);
         }
 
-        new AppSession(app, _node, new SeccompListener(listenerFd)).Start();
+        // Saved and handed to the keeper before the session starts, so that the session's end (which
+        // removes both) always comes after.
+        if (!_node.State.TrySaveApp(app))
+        {
+            Log.NotSaved(_logger, app.Id);
+        }
+
+        _node.Keeper.Hold(app.Id, listener);
+        new AppSession(app, _node, listener).Start();
         Log.AppStarted(_logger, app.Id, app.Name, app.IpText, string.Join(' ', app.Command));
         connection.TrySend(ReadyMessage);
     }
@@ -181,6 +190,9 @@ internal sealed partial class ControlServer : IDisposable
     {
         [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "App {AppId} ({Name}) started on {Ip}: {Command}")]
         internal static partial void AppStarted(ILogger logger, string appId, string name, string ip, string command);
+
+        [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "App {AppId}: could not save its description under the run directory; after a daemon restart it is served with defaults")]
+        internal static partial void NotSaved(ILogger logger, string appId);
 
         [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "The control socket could not accept a connection: {Error}")]
         internal static partial void AcceptFailed(ILogger logger, string error);

@@ -89,6 +89,15 @@ internal sealed unsafe class SeqpacketSocket : IDisposable
         Interop.Libc.SetSockOpt(Handle.Fd, Interop.Libc.SOL_SOCKET, Interop.Libc.SO_RCVTIMEO, timeval, 16);
     }
 
+    /// <summary>Bounds every send on this connection, so a peer that stops reading cannot hold the sender.</summary>
+    internal void SetSendTimeout(TimeSpan timeout)
+    {
+        long* timeval = stackalloc long[2];
+        timeval[0] = (long)timeout.TotalSeconds;
+        timeval[1] = timeout.Milliseconds * 1000L;
+        Interop.Libc.SetSockOpt(Handle.Fd, Interop.Libc.SOL_SOCKET, Interop.Libc.SO_SNDTIMEO, timeval, 16);
+    }
+
     internal Interop.Libc.UCred PeerCredentials()
     {
         Interop.Libc.UCred credentials = default;

@@ -8,6 +8,7 @@ using Ax.Contracts;
 using Ax.Control;
 using Ax.Dns;
 using Ax.Interception;
+using Ax.Keeper;
 using Ax.Policy;
 using Ax.ServiceTable;
 using Microsoft.AspNetCore.Builder;
@@ -68,6 +69,8 @@ internal static partial class DaemonHost
         var apps = new AppRegistry();
         using DnsServer? dns = StartDns(options, [new AppNameSource(apps)], loggerFactory.CreateLogger("Ax.Dns"));
         using var waiter = new ConnectWaiter(loggerFactory.CreateLogger("Ax.Interception"));
+        using var keeper = new KeeperClient(options.RunDir, options.RestartGraceSeconds, loggerFactory.CreateLogger("Ax.Keeper"));
+        var state = new AppStateStore(options.RunDir);
         var node = new NodeContext
         {
             NodeName = nodeName,
@@ -82,6 +85,8 @@ internal static partial class DaemonHost
             Waiter = waiter,
             LoggerFactory = loggerFactory,
             ResolvConf = dns is null ? null : ResolvConf.Write(options.RunDir, dns.Options),
+            Keeper = keeper,
+            State = state,
         };
 
         var nodeInfo = new NodeInfo(nodeName, options.Cluster, Ipv4Endpoint.FormatAddress(nodeIp), options.Driver, options.RestPort, ports.Text, Environment.ProcessId);
@@ -107,6 +112,23 @@ internal static partial class DaemonHost
         }
 
         Interop.Libc.Chmod(apiSocket, 0x1b6 /* 0666 */);
+
+        // Only a daemon that is sure to run touches the keeper (one refused for a busy run directory or
+        // REST port has exited by now). The keeper holds every app's seccomp listener while no daemon
+        // runs (see KeeperHost): with --clean it disowns them, otherwise this daemon takes them back.
+        keeper.Connect();
+        if (options.Clean)
+        {
+            keeper.Clear();
+        }
+        else
+        {
+            DaemonRecovery.Restore(node, state, keeper.TakeAll(), logger);
+        }
+
+        // Started only now, so it cannot overwrite the saved table before the restore has read it.
+        using var saver = new ServiceTableSaver(services, bindings, state, logger, TimeProvider.System, ServiceTableSaver.DefaultPeriod);
+        keeper.StartWatching();
         control.Start();
         Log.Started(logger, nodeName, Ipv4Endpoint.FormatAddress(nodeIp), options.RunDir, options.RestPort, ports.Text);
 

@@ -36,6 +36,12 @@ internal sealed class DaemonOptions
     /// <summary>--dns-servers: csv of IP[:port] forwarders. Defaults to none given (null): the nameservers of the host's /etc/resolv.conf.</summary>
     public string? DnsServers { get; init; }
 
+    /// <summary>
+    /// --restart-grace (hidden; not in seed 003): how long, in seconds, apps' trapped calls wait for a
+    /// daemon to come back before the keeper answers them with ENETDOWN. Defaults to 30.
+    /// </summary>
+    public int RestartGraceSeconds { get; init; } = Keeper.KeeperHost.DefaultGraceSeconds;
+
     /// <summary>--run-dir / AX_RUN_DIR: where the sockets and state live. Defaults to /var/run/appswitch.</summary>
     public required string RunDir { get; init; }
 }

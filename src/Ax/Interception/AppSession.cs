@@ -14,12 +14,15 @@ internal sealed partial class AppSession
     private readonly NodeContext _node;
     private readonly SeccompListener _listener;
     private readonly ILogger _logger;
+    private bool _orphansPending;
 
-    internal AppSession(AppRecord app, NodeContext node, SeccompListener listener)
+    /// <param name="restored">True for an app taken back from the keeper after a daemon restart.</param>
+    internal AppSession(AppRecord app, NodeContext node, SeccompListener listener, bool restored = false)
     {
         _app = app;
         _node = node;
         _listener = listener;
+        _orphansPending = restored;
         _logger = node.LoggerFactory.CreateLogger("Ax.Interception");
     }
 
@@ -49,6 +52,12 @@ internal sealed partial class AppSession
                     break;
                 }
 
+                if (_orphansPending)
+                {
+                    _orphansPending = false;
+                    ReleaseOrphans(call.Id);
+                }
+
                 Outcome outcome;
                 try
                 {
@@ -73,8 +82,37 @@ internal sealed partial class AppSession
         }
     }
 
+    /// <summary>
+    /// Calls the previous daemon had received but not answered when it died are stuck: the kernel will not
+    /// send them again (only fresh notifications are received), and their threads wait until someone
+    /// answers. Notification ids of one filter grow by one per call, so once this daemon receives its
+    /// first call (id N), every still-valid id below N is such an orphan. They are answered with EINTR,
+    /// the kernel's own answer for an interrupted call: connect(2) then goes on asynchronously, and the
+    /// app retries or polls as it would after a signal. The window searched is bounded (4096 ids).
+    /// </summary>
+    private void ReleaseOrphans(ulong firstId)
+    {
+        const int Window = 4096;
+        int released = 0;
+        for (ulong back = 1; back <= Window; back++)
+        {
+            ulong id = unchecked(firstId - back);
+            if (_listener.IsValid(id) && _listener.Respond(id, Outcome.Fail(Errno.EINTR)) == Errno.None)
+            {
+                released++;
+            }
+        }
+
+        if (released > 0)
+        {
+            Log.OrphansReleased(_logger, _app.Id, released);
+        }
+    }
+
     private void End()
     {
+        _node.Keeper.Drop(_app.Id);
+        _node.State.DeleteApp(_app.Id);
         _node.Apps.Remove(_app.Id);
         _node.Services.RemoveWhere(e => e.AppId == _app.Id);
         _node.Bindings.RemoveApp(_app.Id);
@@ -92,5 +130,8 @@ internal sealed partial class AppSession
 
         [LoggerMessage(EventId = 122, Level = LogLevel.Error, Message = "App {AppId}: answering system call {Nr} failed: {Reason}")]
         internal static partial void HandlerFailed(ILogger logger, string appId, int nr, string reason);
+
+        [LoggerMessage(EventId = 123, Level = LogLevel.Information, Message = "App {AppId}: answered {Count} call(s) the previous daemon left unanswered with EINTR")]
+        internal static partial void OrphansReleased(ILogger logger, string appId, int count);
     }
 }

@@ -1,4 +1,6 @@
 using Ax.Apps;
+using Ax.Daemon;
+using Ax.Keeper;
 using Ax.Policy;
 using Ax.ServiceTable;
 using Microsoft.Extensions.Logging;
@@ -33,4 +35,10 @@ internal sealed class NodeContext
 
     /// <summary>The resolv.conf apps get with --dns-override (run-dir/resolv.conf); null when the DNS server is not running.</summary>
     internal string? ResolvConf { get; init; }
+
+    /// <summary>Holds each app's listener while the daemon restarts.</summary>
+    internal required KeeperClient Keeper { get; init; }
+
+    /// <summary>What a restarted daemon needs to know about the running apps.</summary>
+    internal required AppStateStore State { get; init; }
 }

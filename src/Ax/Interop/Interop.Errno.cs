@@ -26,6 +26,7 @@ internal enum Errno
     EAFNOSUPPORT = 97,
     EADDRINUSE = 98,
     EADDRNOTAVAIL = 99,
+    ENETDOWN = 100,
     ENETUNREACH = 101,
     ECONNRESET = 104,
     EISCONN = 106,

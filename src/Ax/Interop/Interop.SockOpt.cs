@@ -9,6 +9,7 @@ internal static partial class Interop
         internal const int SO_ERROR = 4;
         internal const int SO_PEERCRED = 17;
         internal const int SO_RCVTIMEO = 20;
+        internal const int SO_SNDTIMEO = 21;
         internal const int SO_ACCEPTCONN = 30;
         internal const int SO_DOMAIN = 39;
 

@@ -10,12 +10,28 @@ namespace Ax.ServiceTable;
 internal sealed class BindingTable
 {
     private readonly ConcurrentDictionary<ushort, Binding> _bindings = new();
+    private long _version;
 
-    internal void Set(ushort hostPort, Binding binding) => _bindings[hostPort] = binding;
+    /// <summary>Grows with every change, so the state saver can tell whether there is anything new to save.</summary>
+    internal long Version => Interlocked.Read(ref _version);
+
+    internal IEnumerable<KeyValuePair<ushort, Binding>> All => _bindings;
+
+    internal void Set(ushort hostPort, Binding binding)
+    {
+        _bindings[hostPort] = binding;
+        Interlocked.Increment(ref _version);
+    }
 
     internal bool TryGet(ushort hostPort, out Binding? binding) => _bindings.TryGetValue(hostPort, out binding);
 
-    internal void Remove(ushort hostPort) => _bindings.TryRemove(hostPort, out _);
+    internal void Remove(ushort hostPort)
+    {
+        if (_bindings.TryRemove(hostPort, out _))
+        {
+            Interlocked.Increment(ref _version);
+        }
+    }
 
     internal void RemoveApp(string appId)
     {
@@ -24,6 +40,7 @@ internal sealed class BindingTable
             if (pair.Value.AppId == appId)
             {
                 _bindings.TryRemove(pair);
+                Interlocked.Increment(ref _version);
             }
         }
     }

@@ -27,7 +27,7 @@ public sealed class HelpTests
 
         foreach (Option option in command.Options)
         {
-            if (option is System.CommandLine.Help.HelpOption or VersionOption)
+            if (option is System.CommandLine.Help.HelpOption or VersionOption || option.Hidden)
             {
                 continue;
             }

@@ -42,6 +42,12 @@ internal sealed class BackgroundProcess : IDisposable
 
     internal void CloseInput() => _process.StandardInput.Close();
 
+    internal void WriteLine(string line)
+    {
+        _process.StandardInput.WriteLine(line);
+        _process.StandardInput.Flush();
+    }
+
     internal bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
 
     internal void Signal(int signal) => _ = Process.Start("kill", [$"-{signal}", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit(5000);

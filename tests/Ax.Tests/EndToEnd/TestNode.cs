@@ -63,6 +63,28 @@ internal sealed class TestNode : IDisposable
             () => $"the daemon did not come up:\n{Daemon.Output}");
     }
 
+    /// <summary>Kills the daemon (SIGKILL by default, as a crash or the OOM killer would) and waits until it is gone.</summary>
+    internal void KillDaemon(int signal = 9)
+    {
+        Assert.NotNull(Daemon);
+        Daemon.Signal(signal);
+        Assert.True(Daemon.WaitForExit(TimeSpan.FromSeconds(10)), $"the daemon did not exit on signal {signal}");
+    }
+
+    /// <summary>The pid of the run directory's keeper (run-dir/keeper.pid), if one is running.</summary>
+    internal int? KeeperPid()
+    {
+        string path = Path.Combine(RunDir, "keeper.pid");
+        if (!File.Exists(path) || !int.TryParse(File.ReadAllText(path).Trim(), System.Globalization.CultureInfo.InvariantCulture, out int pid))
+        {
+            return null;
+        }
+
+        // Only a live process that is our keeper: a stale file's pid may name someone else by now.
+        string cmdline = File.Exists($"/proc/{pid}/cmdline") ? File.ReadAllText($"/proc/{pid}/cmdline") : string.Empty;
+        return cmdline.Contains("keeper", StringComparison.Ordinal) && cmdline.Contains(RunDir, StringComparison.Ordinal) ? pid : null;
+    }
+
     /// <summary>Starts <c>ax ARGS</c> (or any command) inside the node, in the background.</summary>
     internal BackgroundProcess Start(IReadOnlyList<string> args, bool ax = true)
     {
@@ -143,6 +165,21 @@ internal sealed class TestNode : IDisposable
             foreach (var process in Enumerable.Reverse(_processes))
             {
                 process.Dispose();
+            }
+        }
+
+        // The keeper outlives a killed daemon by design (it is in its own session): end it by its pid.
+        if (KeeperPid() is int keeper)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(keeper);
+                process.Kill();
+                process.WaitForExit(5000);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // already gone
             }
         }
 
