@@ -8,7 +8,9 @@ using Ax.Contracts;
 using Ax.Control;
 using Ax.Interception;
 using Ax.Policy;
+using Ax.Proxies;
 using Ax.ServiceTable;
+using Ax.VServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,7 +38,7 @@ internal static partial class DaemonHost
         }
 
         uint nodeIp = NodeAddress.Resolve(options.NodeInterface);
-        string nodeName = options.NodeName ?? Dns.GetHostName();
+        string nodeName = options.NodeName ?? System.Net.Dns.GetHostName();
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -65,6 +67,9 @@ internal static partial class DaemonHost
         var services = new ServiceRegistry();
         var bindings = new BindingTable();
         var apps = new AppRegistry();
+        var vservices = new VServiceRegistry();
+        var router = new ConnectRouter(services, apps, nodeIp, vservices);
+        var proxies = new ProxyTable();
         using var waiter = new ConnectWaiter(loggerFactory.CreateLogger("Ax.Interception"));
         var node = new NodeContext
         {
@@ -75,11 +80,17 @@ internal static partial class DaemonHost
             Services = services,
             Bindings = bindings,
             Apps = apps,
-            Router = new ConnectRouter(services, apps, nodeIp),
+            Router = router,
             Clients = new ClientAddressMap(),
             Waiter = waiter,
             LoggerFactory = loggerFactory,
+            VServices = vservices,
+            Proxies = proxies,
         };
+        var state = new DaemonState(options.RunDir, logger);
+        var vserviceManager = new VServiceManager(vservices, router, proxies, nodeIp, state, loggerFactory.CreateLogger("Ax.VServices"));
+        vserviceManager.Restore();
+        VServiceEndpoints.Map(app, vserviceManager);
 
         var nodeInfo = new NodeInfo(nodeName, options.Cluster, Ipv4Endpoint.FormatAddress(nodeIp), options.Driver, options.RestPort, ports.Text, Environment.ProcessId);
         RestApi.Map(app, new ResourceViews(node), nodeInfo);

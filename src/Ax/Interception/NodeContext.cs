@@ -1,6 +1,8 @@
 using Ax.Apps;
 using Ax.Policy;
+using Ax.Proxies;
 using Ax.ServiceTable;
+using Ax.VServices;
 using Microsoft.Extensions.Logging;
 
 namespace Ax.Interception;
@@ -30,4 +32,10 @@ internal sealed class NodeContext
     internal required ConnectWaiter Waiter { get; init; }
 
     internal required ILoggerFactory LoggerFactory { get; init; }
+
+    /// <summary>The vservices (ax create vservice); the router reads the same registry.</summary>
+    internal VServiceRegistry VServices { get; init; } = new();
+
+    /// <summary>The TCP proxies the daemon runs (external vservices), listed by ax get proxies.</summary>
+    internal ProxyTable Proxies { get; init; } = new();
 }
