@@ -63,6 +63,15 @@ internal sealed class TestNode : IDisposable
             () => $"the daemon did not come up:\n{Daemon.Output}");
     }
 
+    /// <summary>Stops the daemon by its pid (SIGTERM, as a service manager would) and waits until it has exited.</summary>
+    internal void StopDaemon()
+    {
+        var daemon = Daemon ?? throw new InvalidOperationException("the node has no daemon to stop");
+        daemon.Signal(15);
+        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(15)), $"the daemon did not stop on SIGTERM:\n{daemon.Output}");
+        Daemon = null;
+    }
+
     /// <summary>Starts <c>ax ARGS</c> (or any command) inside the node, in the background.</summary>
     internal BackgroundProcess Start(IReadOnlyList<string> args, bool ax = true)
     {
