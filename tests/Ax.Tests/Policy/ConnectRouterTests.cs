@@ -1,6 +1,6 @@
 using Ax.Addressing;
-using Ax.Contracts;
 using Ax.Apps;
+using Ax.Contracts;
 using Ax.Policy;
 using Ax.ServiceTable;
 using Ax.VServices;
