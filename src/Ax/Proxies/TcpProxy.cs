@@ -75,16 +75,16 @@ internal sealed partial class TcpProxy : IDisposable
             {
                 client = await _listener.AcceptAsync(stopping);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException ex)
+            catch (SocketException ex) when (!stopping.IsCancellationRequested)
             {
                 // EMFILE, ECONNABORTED...: one failed accept must not stop the proxy.
                 Log.AcceptFailed(_logger, Id, ex.SocketErrorCode.ToString());
                 await Task.Delay(10, CancellationToken.None);
                 continue;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
             }
 
             _ = Task.Run(() => ServeAsync(client, stopping));

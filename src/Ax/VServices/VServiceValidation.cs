@@ -12,6 +12,11 @@ namespace Ax.VServices;
 /// </summary>
 internal static class VServiceValidation
 {
+    /// <summary>Bounds that keep one request from costing the daemon thousands of listeners or a slow connect path.</summary>
+    internal const int MaxPorts = 64;
+
+    internal const int MaxBackends = 256;
+
     /// <summary>Turns a request into a vservice, or says what is wrong with it.</summary>
     internal static bool TryCreate(VServiceInfo? spec, [NotNullWhen(true)] out VService? vservice, [NotNullWhen(false)] out string? problem)
     {
@@ -41,6 +46,12 @@ internal static class VServiceValidation
         if (spec.Ports is null || spec.Ports.Count == 0)
         {
             problem = "a vservice needs at least one port: give --ports VPORT:APPPORT, as in --ports 8000:8000";
+            return false;
+        }
+
+        if (spec.Ports.Count > MaxPorts || (spec.Backends?.Count ?? 0) > MaxBackends)
+        {
+            problem = $"a vservice takes at most {MaxPorts} port pairs and {MaxBackends} backends; split it into several vservices";
             return false;
         }
 
