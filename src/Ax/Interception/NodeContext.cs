@@ -36,6 +36,9 @@ internal sealed class NodeContext
     /// <summary>The vservices (ax create vservice); the router reads the same registry.</summary>
     internal VServiceRegistry VServices { get; init; } = new();
 
+    /// <summary>Which vIP:vport each client connection made through a vservice dialled, for getpeername.</summary>
+    internal VServiceClientMap VServiceClients { get; init; } = new();
+
     /// <summary>The TCP proxies the daemon runs (external vservices), listed by ax get proxies.</summary>
     internal ProxyTable Proxies { get; init; } = new();
 }

@@ -88,6 +88,27 @@ public sealed class VServiceTests
         Assert.Equal(2, node.Ax("get", "proxies").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
+    [Theory]
+    [InlineData("blocking")]
+    [InlineData("nonblocking")]
+    public void GetPeerName_ThroughAVService_ShowsTheVipAndPortTheAppDialled(string mode)
+    {
+        using var node = TestNode.Create();
+        node.StartApp("--ip", "2.2.2.2", "python3", Scripts.Path("serve_text.py"), "80", "ax backend");
+        node.WaitForServers("2.2.2.2:80");
+        StartPlainServer(node, 9000, "plain backend");
+        Assert.Equal(0, node.Ax("create", "vservice", "to-ax", "--ip", "1.1.1.1", "--backends", "2.2.2.2", "--ports", "8000:80").ExitCode);
+        Assert.Equal(0, node.Ax("create", "vservice", "to-plain", "--ip", "1.1.1.2", "--backends", $"{node.NodeIp}:9000", "--ports", "8000:8000").ExitCode);
+
+        var toAx = node.Ax("run", "--", "python3", Scripts.Path("connect_probe.py"), "1.1.1.1", "8000", mode);
+        var toPlain = node.Ax("run", "--", "python3", Scripts.Path("connect_probe.py"), "1.1.1.2", "8000", mode);
+
+        Assert.Contains("\"peer\": [\"1.1.1.1\", 8000]", toAx.Stdout);
+        Assert.Contains("\"body\": \"ax backend\"", toAx.Stdout);
+        Assert.Contains("\"peer\": [\"1.1.1.2\", 8000]", toPlain.Stdout);
+        Assert.Contains("\"body\": \"plain backend\"", toPlain.Stdout);
+    }
+
     [Fact]
     public void Delete_StopsRouting_AndAnUnknownNameIsOneSentence()
     {
