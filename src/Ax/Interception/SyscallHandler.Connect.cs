@@ -37,6 +37,17 @@ internal sealed partial class SyscallHandler
             return Outcome.Fail(Errno.ECONNREFUSED);
         }
 
+        if (route.SourceIp != 0 && SocketCalls.TryGetSockName(socket.Fd, out Ipv4Endpoint bound, out _) == Errno.None && bound.Port == 0)
+        {
+            // A vservice's --source-ip. The address was checked when the vservice was made; if it has
+            // left the node since, the kernel's own choice beats failing the app's connect.
+            if (SocketCalls.Bind(socket.Fd, new Ipv4Endpoint(route.SourceIp, 0)) != 0)
+            {
+                Errno bindError = Interop.LastErrno();
+                Log.SourceIpUnavailable(_logger, _app.Id, Ipv4Endpoint.FormatAddress(route.SourceIp), bindError.ToString());
+            }
+        }
+
         int flags = Interop.Libc.Fcntl(socket.Fd, Interop.Libc.F_GETFL, 0);
         bool blocking = flags >= 0 && (flags & Interop.Libc.O_NONBLOCK) == 0 && proto == TransportProtocol.Tcp;
         if (!blocking)

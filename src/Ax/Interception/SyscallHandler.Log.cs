@@ -14,5 +14,8 @@ internal sealed partial class SyscallHandler
 
         [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "App {AppId} asked for a port but the pool {Ports} is exhausted; widen --ports")]
         internal static partial void PortPoolExhausted(ILogger logger, string appId, string ports);
+
+        [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "App {AppId}: cannot dial from the vservice's source IP {SourceIp} ({Error}); the kernel picks the source instead")]
+        internal static partial void SourceIpUnavailable(ILogger logger, string appId, string sourceIp, string error);
     }
 }

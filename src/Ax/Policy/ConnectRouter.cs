@@ -68,13 +68,13 @@ internal sealed class ConnectRouter(ServiceRegistry services, AppRegistry apps, 
                     continue;
                 }
 
-                return RouteDecision.Egress(target);
+                return RouteDecision.Egress(target) with { SourceIp = vservice.SourceIp };
             }
 
             ServiceEntry? server = PickServer(servers, clientLabels);
             if (server is not null)
             {
-                return RouteDecision.ToServer(server);
+                return RouteDecision.ToServer(server) with { SourceIp = vservice.SourceIp };
             }
         }
 

@@ -100,6 +100,12 @@ internal sealed partial class VServiceManager
             return CreateOutcome.Invalid;
         }
 
+        if (vservice.SourceIp != 0 && !IsNodeAddress(vservice.SourceIp))
+        {
+            problem = $"invalid --source-ip '{Ipv4Endpoint.FormatAddress(vservice.SourceIp)}': it is not an address of this node; give one the node has, or leave it out";
+            return CreateOutcome.Invalid;
+        }
+
         lock (_lock)
         {
             problem = _registry.Conflict(vservice);
@@ -164,6 +170,21 @@ internal sealed partial class VServiceManager
         }
 
         return true;
+    }
+
+    /// <summary>True when the kernel lets a socket bind to <paramref name="address"/> here (EADDRNOTAVAIL otherwise).</summary>
+    private static bool IsNodeAddress(uint address)
+    {
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        try
+        {
+            probe.Bind(new System.Net.IPEndPoint(new System.Net.IPAddress([(byte)(address >> 24), (byte)(address >> 16), (byte)(address >> 8), (byte)address]), 0));
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
     }
 
     private void Save() => _state?.Save(StateName, List(), AxJsonContext.Default.VServiceInfoArray);

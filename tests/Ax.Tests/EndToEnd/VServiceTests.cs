@@ -110,6 +110,30 @@ public sealed class VServiceTests
     }
 
     [Fact]
+    public void SourceIp_IsTheAddressBackendsSeeConnectsFrom_ForAppsAndForTheNodeProxy()
+    {
+        using var node = TestNode.Create();
+        string sourceIp = node.NodeIp[..node.NodeIp.LastIndexOf('.')] + ".2";
+        Shell.Check($"ip -n {node.Name} addr add {sourceIp}/24 dev v0");
+        var server = node.Start(["python3", Scripts.Path("names_server.py"), "9000"], ax: false);
+        Wait.Until(() => server.Output.Contains("listening"), TimeSpan.FromSeconds(10), () => "the plain server did not start: " + server.Output);
+
+        var created = node.Ax("create", "vservice", "src", "--ip", "1.1.1.1", "--backends", $"{node.NodeIp}:9000", "--ports", "8000:9000,8083:9000", "--external", "--source-ip", sourceIp);
+        var fromApp = node.Ax("run", "--", "python3", Scripts.Path("connect_probe.py"), "1.1.1.1", "8000", "blocking");
+        var fromProxy = node.Run(["curl", "-s", "--http0.9", $"{node.NodeIp}:8083/"]);
+        var notOurs = node.Ax("create", "vservice", "src2", "--ip", "1.1.1.2", "--backends", $"{node.NodeIp}:9000", "--ports", "8000:9000", "--source-ip", "10.99.99.99");
+
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.Contains("\"so_error\": \"OK\"", fromApp.Stdout);
+        Assert.True(fromProxy.ExitCode == 0, fromProxy.ToString());
+        var accepted = server.Output.Split('\n').Where(l => l.Contains("accepted_from")).ToArray();
+        Assert.Equal(2, accepted.Length);
+        Assert.All(accepted, line => Assert.Contains($"\"accepted_from\": [\"{sourceIp}\"", line));
+        Assert.Equal(1, notOurs.ExitCode);
+        Assert.Contains("invalid --source-ip '10.99.99.99': it is not an address of this node", notOurs.Stderr);
+    }
+
+    [Fact]
     public void Delete_StopsRouting_AndAnUnknownNameIsOneSentence()
     {
         using var node = TestNode.Create();
