@@ -120,10 +120,35 @@ internal sealed partial class TcpProxy : IDisposable
 
             client.NoDelay = true;
             upstream.NoDelay = true;
-            await Task.WhenAll(
-                SocketCopier.CopyAsync(client, upstream, stopping),
-                SocketCopier.CopyAsync(upstream, client, stopping));
+            Task<CopyResult> toUpstream = SocketCopier.CopyAsync(client, upstream, stopping);
+            Task<CopyResult> toClient = SocketCopier.CopyAsync(upstream, client, stopping);
+
+            // A clean end of one direction (a write shutdown) leaves the other running: half-closed TCP
+            // is legal. A reset or error ends both, with a reset to each side, as if the two peers had
+            // been connected directly; otherwise a client whose server reset would wait forever.
+            Task<CopyResult> first = await Task.WhenAny(toUpstream, toClient);
+            if (await first != CopyResult.Completed)
+            {
+                Abort(client);
+                Abort(upstream);
+            }
+
+            await Task.WhenAll(toUpstream, toClient);
         }
+    }
+
+    private static void Abort(Socket socket)
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // already gone: disposing is all that is left to do
+        }
+
+        socket.Dispose();
     }
 
     private static IPEndPoint ToEndPoint(Ipv4Endpoint endpoint) => new(new IPAddress([(byte)(endpoint.Address >> 24), (byte)(endpoint.Address >> 16), (byte)(endpoint.Address >> 8), (byte)endpoint.Address]), endpoint.Port);

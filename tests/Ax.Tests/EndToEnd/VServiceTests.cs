@@ -119,18 +119,35 @@ public sealed class VServiceTests
         Wait.Until(() => server.Output.Contains("listening"), TimeSpan.FromSeconds(10), () => "the plain server did not start: " + server.Output);
 
         var created = node.Ax("create", "vservice", "src", "--ip", "1.1.1.1", "--backends", $"{node.NodeIp}:9000", "--ports", "8000:9000,8083:9000", "--external", "--source-ip", sourceIp);
-        var fromApp = node.Ax("run", "--", "python3", Scripts.Path("connect_probe.py"), "1.1.1.1", "8000", "blocking");
-        var fromProxy = node.Run(["curl", "-s", "--http0.9", $"{node.NodeIp}:8083/"]);
+        var fromApp = node.Ax("run", "--", "python3", Scripts.Path("names_client.py"), "1.1.1.1", "8000");
+        var fromProxy = node.Run(["python3", Scripts.Path("names_client.py"), node.NodeIp, "8083"]);
         var notOurs = node.Ax("create", "vservice", "src2", "--ip", "1.1.1.2", "--backends", $"{node.NodeIp}:9000", "--ports", "8000:9000", "--source-ip", "10.99.99.99");
 
         Assert.True(created.ExitCode == 0, created.ToString());
-        Assert.Contains("\"so_error\": \"OK\"", fromApp.Stdout);
-        Assert.True(fromProxy.ExitCode == 0, fromProxy.ToString());
-        var accepted = server.Output.Split('\n').Where(l => l.Contains("accepted_from")).ToArray();
-        Assert.Equal(2, accepted.Length);
-        Assert.All(accepted, line => Assert.Contains($"\"accepted_from\": [\"{sourceIp}\"", line));
+        Assert.True(fromApp.ExitCode == 0, fromApp.ToString() + node.DescribeProcesses());
+        Assert.Contains($"\"accepted_from\": [\"{sourceIp}\"", fromApp.Stdout);
+        Assert.Contains("\"peer\": [\"1.1.1.1\", 8000]", fromApp.Stdout);
+        Assert.True(fromProxy.ExitCode == 0, fromProxy.ToString() + node.DescribeProcesses());
+        Assert.Contains($"\"accepted_from\": [\"{sourceIp}\"", fromProxy.Stdout);
         Assert.Equal(1, notOurs.ExitCode);
         Assert.Contains("invalid --source-ip '10.99.99.99': it is not an address of this node", notOurs.Stderr);
+    }
+
+    [Fact]
+    public void ExternalVService_ABackendThatResets_DoesNotLeaveThePlainClientHanging()
+    {
+        using var node = TestNode.Create();
+
+        // names_server.py answers and closes without reading the request: the kernel resets the connection.
+        var server = node.Start(["python3", Scripts.Path("names_server.py"), "9000"], ax: false);
+        Wait.Until(() => server.Output.Contains("listening"), TimeSpan.FromSeconds(10), () => "the plain server did not start: " + server.Output);
+        Assert.Equal(0, node.Ax("create", "vservice", "rst", "--ip", "1.1.1.1", "--backends", $"{node.NodeIp}:9000", "--ports", "8084:9000", "--external").ExitCode);
+
+        var results = Enumerable.Range(0, 5)
+            .Select(_ => node.Run(["curl", "-s", "--http0.9", "--max-time", "20", "-d", new string('x', 100000), $"{node.NodeIp}:8084/"]))
+            .ToArray();
+
+        Assert.All(results, r => Assert.True(r.ExitCode is not (28 or -1), "curl hung: " + r));
     }
 
     [Fact]
@@ -234,6 +251,24 @@ public sealed class VServiceTests
         Assert.Equal(["one"], listed.Select(v => v.Name));
         Assert.Equal("[]", node.Ax("get", "proxies", "-o", "json").Stdout.Trim());
         Assert.Equal(7, node.Run(["curl", "-sS", $"{node.NodeIp}:8085/"]).ExitCode);
+    }
+
+    [Fact]
+    public void RestApi_BadJson_Is400_UnknownName_Is404_EachWithOneSentence()
+    {
+        using var node = TestNode.Create();
+        string socket = Path.Combine(node.RunDir, "api.sock");
+
+        var badJson = node.Run(["curl", "-s", "-w", "\n%{http_code}", "--unix-socket", socket, "-X", "POST", "-H", "Content-Type: application/json", "-d", "{not json", "http://ax/api/v1/vservices"]);
+        var noPorts = node.Run(["curl", "-s", "-w", "\n%{http_code}", "--unix-socket", socket, "-X", "POST", "-d", "{\"name\":\"a\",\"ip\":\"1.1.1.1\",\"ports\":[],\"backends\":[\"2.2.2.2\"]}", "http://ax/api/v1/vservices"]);
+        var unknown = node.Run(["curl", "-s", "-w", "\n%{http_code}", "--unix-socket", socket, "-X", "DELETE", "http://ax/api/v1/vservices/nope"]);
+
+        Assert.EndsWith("\n400", badJson.Stdout.Trim());
+        Assert.Contains("\"error\": \"the request body is not a vservice in JSON", badJson.Stdout);
+        Assert.EndsWith("\n400", noPorts.Stdout.Trim());
+        Assert.Contains("a vservice needs at least one port", noPorts.Stdout);
+        Assert.EndsWith("\n404", unknown.Stdout.Trim());
+        Assert.Contains("no vservice named ", unknown.Stdout);
     }
 
     /// <summary>A server in the node's namespace that does not run under ax.</summary>
