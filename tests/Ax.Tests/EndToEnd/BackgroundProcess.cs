@@ -42,7 +42,20 @@ internal sealed class BackgroundProcess : IDisposable
 
     internal void CloseInput() => _process.StandardInput.Close();
 
-    internal bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+    /// <summary>
+    /// Waits for the exit and then for the output to drain: the timed overload of Process.WaitForExit
+    /// returns before the asynchronous readers have seen end of file (a hostile-app test read empty output).
+    /// </summary>
+    internal bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            return false;
+        }
+
+        _process.WaitForExit();
+        return true;
+    }
 
     internal void Signal(int signal) => _ = Process.Start("kill", [$"-{signal}", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit(5000);
 
