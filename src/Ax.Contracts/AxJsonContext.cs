@@ -8,6 +8,8 @@ namespace Ax.Contracts;
 [JsonSerializable(typeof(ServerInfo[]))]
 [JsonSerializable(typeof(SocketInfo[]))]
 [JsonSerializable(typeof(ProxyInfo[]))]
+[JsonSerializable(typeof(VServiceInfo))]
+[JsonSerializable(typeof(VServiceInfo[]))]
 [JsonSerializable(typeof(ErrorInfo))]
 [JsonSerializable(typeof(NodeInfo))]
 [JsonSerializable(typeof(RunRequest))]

@@ -47,7 +47,7 @@ internal sealed class ResourceViews(NodeContext node)
             e.Backlog)),
     ];
 
-    internal static ProxyInfo[] Proxies() => [];
+    internal ProxyInfo[] Proxies() => node.Proxies.List();
 
     private IEnumerable<ServiceEntry> Entries() =>
         node.Services.Current.ByInode.Values

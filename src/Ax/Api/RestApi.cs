@@ -20,7 +20,7 @@ internal static class RestApi
         api.MapGet("/apps", () => TypedResults.Json(views.Apps(), AxJsonContext.Default.AppInfoArray));
         api.MapGet("/servers", () => TypedResults.Json(views.Servers(), AxJsonContext.Default.ServerInfoArray));
         api.MapGet("/sockets", () => TypedResults.Json(views.Sockets(), AxJsonContext.Default.SocketInfoArray));
-        api.MapGet("/proxies", () => TypedResults.Json(ResourceViews.Proxies(), AxJsonContext.Default.ProxyInfoArray));
+        api.MapGet("/proxies", () => TypedResults.Json(views.Proxies(), AxJsonContext.Default.ProxyInfoArray));
         routes.MapFallback((HttpContext context) => TypedResults.Json(
             new ErrorInfo($"no such resource: {context.Request.Method} {context.Request.Path}; see 'ax get --help' for what exists"),
             AxJsonContext.Default.ErrorInfo,

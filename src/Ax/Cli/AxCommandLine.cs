@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Ax.Cli;
 
-/// <summary>The ax command tree: daemon, run, get (seed 003).</summary>
+/// <summary>The ax command tree: daemon, run, get, create, delete (seed 003).</summary>
 internal static class AxCommandLine
 {
     internal static RootCommand Build()
@@ -13,6 +13,8 @@ internal static class AxCommandLine
             DaemonCommand.Create(),
             RunCommand.Create(),
             GetCommand.Create(),
+            CreateCommand.Create(),
+            DeleteCommand.Create(),
             KeeperCommand.Create(),
         };
         return root;

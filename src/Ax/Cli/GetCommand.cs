@@ -4,7 +4,7 @@ using Ax.Contracts;
 
 namespace Ax.Cli;
 
-/// <summary><c>ax get apps|servers|sockets|proxies</c>: list the daemon's resources (seed 003, "Get").</summary>
+/// <summary><c>ax get apps|servers|sockets|proxies|vservices</c>: list the daemon's resources (seed 003, "Get").</summary>
 internal static class GetCommand
 {
     internal static Command Create()
@@ -21,6 +21,7 @@ internal static class GetCommand
         command.Subcommands.Add(Resource("servers", "Services in the service table", output, AxJsonContext.Default.ServerInfoArray, RenderServers));
         command.Subcommands.Add(Resource("sockets", "Sockets AppSwitch bound for applications", output, AxJsonContext.Default.SocketInfoArray, RenderSockets));
         command.Subcommands.Add(Resource("proxies", "Proxies the daemon runs", output, AxJsonContext.Default.ProxyInfoArray, RenderProxies));
+        command.Subcommands.Add(Resource("vservices", "Virtual services", output, AxJsonContext.Default.VServiceInfoArray, RenderVServices));
         return command;
     }
 
@@ -71,9 +72,21 @@ internal static class GetCommand
         ]));
 
     private static string RenderProxies(ProxyInfo[] proxies, bool wide) => TableWriter.Render(
-        ["ID", "PROTO", "LISTENER", "DIALERS"],
-        proxies.Select(p => (IReadOnlyList<string>)
-        [
-            p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), p.Proto, p.Listener, $"[{string.Join(' ', p.Dialers)}]",
-        ]));
+        wide ? ["ID", "PROTO", "LISTENER", "DIALERS", "OWNER"] : ["ID", "PROTO", "LISTENER", "DIALERS"],
+        proxies.Select(p =>
+        {
+            string[] row = [p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), p.Proto, p.Listener, $"[{string.Join(' ', p.Dialers)}]"];
+            return wide ? [.. row, p.Owner ?? string.Empty] : (IReadOnlyList<string>)row;
+        }));
+
+    /// <summary>Columns as the seed prints them: VSPORTS as <c>[{8000 10000}]</c>, VSBACKENDIPS as <c>[10.0.2.15]</c>.</summary>
+    private static string RenderVServices(VServiceInfo[] vservices, bool wide) => TableWriter.Render(
+        wide ? ["VSNAME", "VSTYPE", "VSIP", "VSPORTS", "VSBACKENDIPS", "EXTERNAL", "SOURCEIP"]
+             : ["VSNAME", "VSTYPE", "VSIP", "VSPORTS", "VSBACKENDIPS"],
+        vservices.Select(v =>
+        {
+            string ports = "[" + string.Join(' ', v.Ports.Select(p => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{{{p.VirtualPort} {p.AppPort}}}"))) + "]";
+            string[] row = [v.Name, v.LbType ?? "Random", v.Ip, ports, $"[{string.Join(' ', v.Backends)}]"];
+            return wide ? [.. row, v.External ? "true" : "false", v.SourceIp ?? string.Empty] : (IReadOnlyList<string>)row;
+        }));
 }

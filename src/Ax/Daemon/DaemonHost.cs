@@ -10,7 +10,9 @@ using Ax.Dns;
 using Ax.Interception;
 using Ax.Keeper;
 using Ax.Policy;
+using Ax.Proxies;
 using Ax.ServiceTable;
+using Ax.VServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -67,7 +69,10 @@ internal static partial class DaemonHost
         var services = new ServiceRegistry();
         var bindings = new BindingTable();
         var apps = new AppRegistry();
-        using DnsServer? dns = StartDns(options, [new AppNameSource(apps)], loggerFactory.CreateLogger("Ax.Dns"));
+        var vservices = new VServiceRegistry();
+        var router = new ConnectRouter(services, apps, nodeIp, vservices);
+        var proxies = new ProxyTable();
+        using DnsServer? dns = StartDns(options, [new AppNameSource(apps), vservices], loggerFactory.CreateLogger("Ax.Dns"));
         using var waiter = new ConnectWaiter(loggerFactory.CreateLogger("Ax.Interception"));
         using var keeper = new KeeperClient(options.RunDir, options.RestartGraceSeconds, loggerFactory.CreateLogger("Ax.Keeper"));
         var state = new AppStateStore(options.RunDir);
@@ -80,14 +85,20 @@ internal static partial class DaemonHost
             Services = services,
             Bindings = bindings,
             Apps = apps,
-            Router = new ConnectRouter(services, apps, nodeIp),
+            Router = router,
             Clients = new ClientAddressMap(),
             Waiter = waiter,
             LoggerFactory = loggerFactory,
             ResolvConf = dns is null ? null : ResolvConf.Write(options.RunDir, dns.Options),
             Keeper = keeper,
             State = state,
+            VServices = vservices,
+            Proxies = proxies,
         };
+        var resources = new DaemonState(options.RunDir, logger);
+        var vserviceManager = new VServiceManager(vservices, router, proxies, nodeIp, resources, loggerFactory.CreateLogger("Ax.VServices"));
+        vserviceManager.Restore();
+        VServiceEndpoints.Map(app, vserviceManager);
 
         var nodeInfo = new NodeInfo(nodeName, options.Cluster, Ipv4Endpoint.FormatAddress(nodeIp), options.Driver, options.RestPort, ports.Text, Environment.ProcessId);
         RestApi.Map(app, new ResourceViews(node), nodeInfo);

@@ -2,7 +2,9 @@ using Ax.Apps;
 using Ax.Daemon;
 using Ax.Keeper;
 using Ax.Policy;
+using Ax.Proxies;
 using Ax.ServiceTable;
+using Ax.VServices;
 using Microsoft.Extensions.Logging;
 
 namespace Ax.Interception;
@@ -41,4 +43,13 @@ internal sealed class NodeContext
 
     /// <summary>What a restarted daemon needs to know about the running apps.</summary>
     internal required AppStateStore State { get; init; }
+
+    /// <summary>The vservices (ax create vservice); the router reads the same registry.</summary>
+    internal VServiceRegistry VServices { get; init; } = new();
+
+    /// <summary>Which vIP:vport each client connection made through a vservice dialled, for getpeername.</summary>
+    internal VServiceClientMap VServiceClients { get; init; } = new();
+
+    /// <summary>The TCP proxies the daemon runs (external vservices), listed by ax get proxies.</summary>
+    internal ProxyTable Proxies { get; init; } = new();
 }

@@ -37,13 +37,24 @@ internal sealed partial class SyscallHandler
             return Outcome.Fail(Errno.ECONNREFUSED);
         }
 
+        if (route.SourceIp != 0 && SocketCalls.TryGetSockName(socket.Fd, out Ipv4Endpoint bound, out _) == Errno.None && bound.Port == 0)
+        {
+            // A vservice's --source-ip. The address was checked when the vservice was made; if it has
+            // left the node since, the kernel's own choice beats failing the app's connect.
+            if (SocketCalls.Bind(socket.Fd, new Ipv4Endpoint(route.SourceIp, 0)) != 0)
+            {
+                Errno bindError = Interop.LastErrno();
+                Log.SourceIpUnavailable(_logger, _app.Id, Ipv4Endpoint.FormatAddress(route.SourceIp), bindError.ToString());
+            }
+        }
+
         int flags = Interop.Libc.Fcntl(socket.Fd, Interop.Libc.F_GETFL, 0);
         bool blocking = flags >= 0 && (flags & Interop.Libc.O_NONBLOCK) == 0 && proto == TransportProtocol.Tcp;
         if (!blocking)
         {
             int result = SocketCalls.Connect(socket.Fd, route.Target);
             error = result == 0 ? Errno.None : Interop.LastErrno();
-            RememberClient(socket, error);
+            RememberClient(socket, error, destination, route);
             return result == 0 ? Outcome.Success : Outcome.Fail(error);
         }
 
@@ -53,7 +64,7 @@ internal sealed partial class SyscallHandler
         int started = SocketCalls.Connect(socket.Fd, route.Target);
         error = started == 0 ? Errno.None : Interop.LastErrno();
         Interop.Libc.Fcntl(socket.Fd, Interop.Libc.F_SETFL, flags);
-        RememberClient(socket, error);
+        RememberClient(socket, error, destination, route);
 
         if (error is Errno.EINPROGRESS or Errno.EALREADY)
         {
@@ -72,17 +83,30 @@ internal sealed partial class SyscallHandler
         return started == 0 ? Outcome.Success : Outcome.Fail(error);
     }
 
-    /// <summary>Notes the client's host address, so the server it reaches sees the client's --ip.</summary>
-    private void RememberClient(OwnedFd socket, Errno connectResult)
+    /// <summary>
+    /// Notes the client's host address, so the server it reaches sees the client's --ip, and, for a
+    /// connect through a vservice, so the client's getpeername shows the vIP:vport it dialled.
+    /// </summary>
+    private void RememberClient(OwnedFd socket, Errno connectResult, Ipv4Endpoint destination, RouteDecision route)
     {
-        if (!_app.HasOwnIp || connectResult is not (Errno.None or Errno.EINPROGRESS))
+        // A vservice is the only way a route lands somewhere other than what was dialled (or its service).
+        bool viaVService = (route.Server?.ServiceAddr ?? route.Target) != destination;
+        if ((!_app.HasOwnIp && !viaVService) || connectResult is not (Errno.None or Errno.EINPROGRESS))
         {
             return;
         }
 
         if (SocketCalls.TryGetSockName(socket.Fd, out Ipv4Endpoint local, out _) == Errno.None)
         {
-            _node.Clients.Record(local, _app.Ip);
+            if (_app.HasOwnIp)
+            {
+                _node.Clients.Record(local, _app.Ip);
+            }
+
+            if (viaVService)
+            {
+                _node.VServiceClients.Record(local, destination, route.Target);
+            }
         }
     }
 }

@@ -17,5 +17,8 @@ internal sealed partial class SyscallHandler
 
         [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "App {AppId} port {InternalPort} is exposed at {NodeIp}:{NodePort}, but that port could not be bound ({Error}); free it or choose another --expose port")]
         internal static partial void ExposedPortUnavailable(ILogger logger, string appId, ushort internalPort, string nodeIp, ushort nodePort, string error);
+
+        [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "App {AppId}: cannot dial from the vservice's source IP {SourceIp} ({Error}); the kernel picks the source instead")]
+        internal static partial void SourceIpUnavailable(ILogger logger, string appId, string sourceIp, string error);
     }
 }

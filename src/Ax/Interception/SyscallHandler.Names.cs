@@ -23,7 +23,13 @@ internal sealed partial class SyscallHandler
 
         var proto = socketType == Interop.Libc.SOCK_DGRAM ? TransportProtocol.Udp : TransportProtocol.Tcp;
         Ipv4Endpoint shown = real;
-        if (_node.Services.Current.TryFindByHost(proto, real, out ServiceEntry? server))
+        if (!_node.VServiceClients.IsEmpty &&
+            SocketCalls.TryGetSockName(socket.Fd, out Ipv4Endpoint local, out _) == Errno.None &&
+            _node.VServiceClients.TryGetDialled(local, real, out Ipv4Endpoint dialled))
+        {
+            shown = dialled;
+        }
+        else if (_node.Services.Current.TryFindByHost(proto, real, out ServiceEntry? server))
         {
             shown = server!.ServiceAddr;
         }

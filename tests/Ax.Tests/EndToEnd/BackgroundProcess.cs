@@ -48,7 +48,21 @@ internal sealed class BackgroundProcess : IDisposable
         _process.StandardInput.Flush();
     }
 
-    internal bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+    /// <summary>
+    /// Waits for the exit and then for the output to drain: the timed overload of Process.WaitForExit
+    /// returns before the asynchronous readers have seen end of file (a hostile-app test read empty output).
+    /// </summary>
+    internal bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            return false;
+        }
+
+        // Bounded: a child that inherited the pipes (it should not) must not hang the test run.
+        Task.Run(() => _process.WaitForExit()).Wait(TimeSpan.FromSeconds(5));
+        return true;
+    }
 
     internal void Signal(int signal) => _ = Process.Start("kill", [$"-{signal}", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit(5000);
 

@@ -47,6 +47,12 @@ internal sealed class TestNode : IDisposable
         Shell.Check($"ip -n {name} link set v0 up");
         Shell.Check($"ip -n {name} link set v1 up");
         Shell.Check($"ip -n {name} link set lo up");
+
+        // The daemon skips interfaces that are down; a veth reports its carrier a moment after both ends are up.
+        Wait.Until(
+            () => Shell.Run(new ProcessStartInfo("ip", ["-n", name, "-br", "link", "show", "v0"]), null, TimeSpan.FromSeconds(10)).Stdout.Contains(" UP ", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10),
+            () => $"v0 in {name} did not come up");
         if (startDaemon)
         {
             node.StartDaemon(daemonArgs);
@@ -83,6 +89,15 @@ internal sealed class TestNode : IDisposable
         // Only a live process that is our keeper: a stale file's pid may name someone else by now.
         string cmdline = File.Exists($"/proc/{pid}/cmdline") ? File.ReadAllText($"/proc/{pid}/cmdline") : string.Empty;
         return cmdline.Contains("keeper", StringComparison.Ordinal) && cmdline.Contains(RunDir, StringComparison.Ordinal) ? pid : null;
+    }
+
+    /// <summary>Stops the daemon by its pid (SIGTERM, as a service manager would) and waits until it has exited.</summary>
+    internal void StopDaemon()
+    {
+        var daemon = Daemon ?? throw new InvalidOperationException("the node has no daemon to stop");
+        daemon.Signal(15);
+        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(15)), $"the daemon did not stop on SIGTERM:\n{daemon.Output}");
+        Daemon = null;
     }
 
     /// <summary>Starts <c>ax ARGS</c> (or any command) inside the node, in the background.</summary>

@@ -1,7 +1,9 @@
 using Ax.Addressing;
 using Ax.Apps;
+using Ax.Contracts;
 using Ax.Policy;
 using Ax.ServiceTable;
+using Ax.VServices;
 
 namespace Ax.Tests.Policy;
 
@@ -47,6 +49,48 @@ public sealed class ConnectRouterTests
         Assert.Null(toNode.Server);
         var elsewhere = router.Route(Client("zone=default"), TransportProtocol.Tcp, new Ipv4Endpoint(0x08080808, 53));
         Assert.Equal(new Ipv4Endpoint(0x08080808, 53), elsewhere.Target);
+    }
+
+    [Fact]
+    public void Connect_ToAVServiceVip_ReachesAnAxBackendServer_OnTheMappedPort()
+    {
+        var (router, services) = Router(Server("zone=default", 40000));
+        var vservices = VServices(new VServiceInfo("v", null, "9.9.9.9", [new VServicePort(8000, 80)], ["1.1.1.1"]));
+        router = new ConnectRouter(services, new AppRegistry(), NodeIp, vservices);
+
+        var decision = router.Route(Client("zone=default"), TransportProtocol.Tcp, new Ipv4Endpoint(0x09090909, 8000));
+
+        Assert.Equal(new Ipv4Endpoint(NodeIp, 40000), decision.Target);
+        Assert.NotNull(decision.Server);
+        Assert.True(router.Route(Client("zone=default"), TransportProtocol.Tcp, new Ipv4Endpoint(0x09090909, 8001)).IsRefused);
+    }
+
+    [Fact]
+    public void Connect_ToAVService_SkipsBackendsTheClientMayNotReach_AndDialsExternalOnesAsGiven()
+    {
+        var (_, services) = Router(Server("role=prod", 40000));
+        var vservices = VServices(new VServiceInfo("v", "RoundRobin", "9.9.9.9", [new VServicePort(8000, 80)], ["1.1.1.1", "8.8.4.4:53"]));
+        var router = new ConnectRouter(services, new AppRegistry(), NodeIp, vservices);
+
+        var targets = Enumerable.Range(0, 4)
+            .Select(_ => router.Route(Client("role=test"), TransportProtocol.Tcp, new Ipv4Endpoint(0x09090909, 8000)).Target)
+            .ToArray();
+        var prod = router.Route(Client("role=prod"), TransportProtocol.Tcp, new Ipv4Endpoint(0x09090909, 8000));
+
+        Assert.All(targets, t => Assert.Equal(new Ipv4Endpoint(0x08080404, 53), t));
+        Assert.Equal(new Ipv4Endpoint(NodeIp, 40000), prod.Target);
+    }
+
+    private static VServiceRegistry VServices(params VServiceInfo[] specs)
+    {
+        var registry = new VServiceRegistry();
+        foreach (var spec in specs)
+        {
+            Assert.True(VServiceValidation.TryCreate(spec, out var vservice, out string? problem), problem);
+            Assert.True(registry.TryAdd(vservice, out _));
+        }
+
+        return registry;
     }
 
     private static (ConnectRouter Router, ServiceRegistry Services) Router(params ServiceEntry[] servers)
