@@ -73,6 +73,16 @@ internal sealed class TestNode : IDisposable
     internal void KillDaemon(int signal = 9)
     {
         Assert.NotNull(Daemon);
+
+        // The daemon saves its service table in the background, within 250 ms of a change (README,
+        // "Daemon restarts"); a crash inside that window losing the newest service is a documented
+        // limit, not what these tests are about. So wait until the listed services are on disk.
+        string saved = Path.Combine(RunDir, "state", "services.json");
+        string[] listed = [.. Servers().Select(s => $"\"{s.ServiceAddr}\"")];
+        Wait.Until(
+            () => listed.All(File.Exists(saved) ? File.ReadAllText(saved).Contains : _ => false),
+            TimeSpan.FromSeconds(20),
+            () => $"the daemon did not save its service table ({string.Join(", ", listed)}):\n{(File.Exists(saved) ? File.ReadAllText(saved) : "no file")}");
         Daemon.Signal(signal);
         Assert.True(Daemon.WaitForExit(TimeSpan.FromSeconds(10)), $"the daemon did not exit on signal {signal}");
     }
