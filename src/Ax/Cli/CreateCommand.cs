@@ -18,7 +18,7 @@ internal static class CreateCommand
     {
         var name = new Argument<string>("name") { Description = "Name of the virtual service (also its DNS name)" };
         var ip = new Option<string>("--ip") { Description = "IPv4 address for the virtual service", Required = true };
-        var external = new Option<bool>("--external") { Description = "Make this vservice external: also serve its virtual ports on the node's IP, for clients not under ax" };
+        var external = new Option<bool>("--external") { Description = "Make this vservice external: also serve its virtual ports on the node's IP, for clients not under ax (default: false)" };
         var lbType = new Option<string>("--lbtype")
         {
             Description = "Load Balancer Type <possible values: Random, RoundRobin>",
@@ -34,7 +34,7 @@ internal static class CreateCommand
             Description = "Comma separated list of <virtual port:application port>",
             Required = true,
         };
-        var sourceIp = new Option<string?>("--source-ip") { Description = "Host IP address to use when making the outbound connection" };
+        var sourceIp = new Option<string?>("--source-ip") { Description = "Host IP address to use when making the outbound connection (default: the kernel picks it)" };
 
         var command = new Command("vservice", "Create a virtual service") { name, ip, external, lbType, backends, ports, sourceIp };
         command.SetAction(async (result, cancellationToken) =>
