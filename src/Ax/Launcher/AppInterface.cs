@@ -49,12 +49,12 @@ internal static unsafe class AppInterface
             // Up only once both veth ends exist: a veth opened without its peer fails with ENOTCONN.
             if (error == Errno.None && peer is not null)
             {
-                error = TryBringUp(peer);
+                error = InterfaceFlags.TryBringUp(peer);
             }
 
             if (error == Errno.None)
             {
-                error = TryBringUp(name);
+                error = InterfaceFlags.TryBringUp(name);
             }
 
             if (error != Errno.None)
@@ -118,33 +118,6 @@ internal static unsafe class AppInterface
             })
             .Attribute(Interop.Netlink.IFA_LOCAL, address)
             .Attribute(Interop.Netlink.IFA_ADDRESS, address);
-
-    /// <summary>Sets IFF_UP on the interface (SIOCGIFFLAGS, then SIOCSIFFLAGS; netdevice(7)).</summary>
-    private static Errno TryBringUp(string name)
-    {
-        int fd = Interop.Libc.Socket(Interop.Libc.AF_INET, Interop.Libc.SOCK_DGRAM | Interop.Libc.SOCK_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            return Interop.LastErrno();
-        }
-
-        try
-        {
-            var request = default(Interop.Libc.IfReqFlags);
-            Encoding.ASCII.GetBytes(name).CopyTo(new Span<byte>(request.Name, MaxNameLength));
-            if (Interop.Libc.Ioctl(fd, Interop.Libc.SIOCGIFFLAGS, &request) != 0)
-            {
-                return Interop.LastErrno();
-            }
-
-            request.Flags |= Interop.Libc.IFF_UP;
-            return Interop.Libc.Ioctl(fd, Interop.Libc.SIOCSIFFLAGS, &request) == 0 ? Errno.None : Interop.LastErrno();
-        }
-        finally
-        {
-            Interop.Libc.Close(fd);
-        }
-    }
 
     private static uint Index(string name)
     {

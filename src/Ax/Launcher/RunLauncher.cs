@@ -146,7 +146,7 @@ internal static class RunLauncher
             throw new CliException($"could not create a network namespace for the app ({Interop.LastErrno()}); ax run needs root (CAP_SYS_ADMIN)");
         }
 
-        Errno error = LoopbackInterface.TryBringUp();
+        Errno error = InterfaceFlags.TryBringUp("lo");
         if (error != Errno.None)
         {
             throw new CliException($"could not bring up the loopback interface in the app's namespace ({error})");

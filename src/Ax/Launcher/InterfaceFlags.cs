@@ -1,9 +1,15 @@
+using System.Text;
+
 namespace Ax.Launcher;
 
-/// <summary>Brings up "lo" in a fresh network namespace, so an app can still talk to itself on 127.0.0.1.</summary>
-internal static unsafe class LoopbackInterface
+/// <summary>
+/// Brings an interface of the app's new namespace up: "lo", so the app can still talk to itself on
+/// 127.0.0.1, and the interface of --interface.
+/// </summary>
+internal static unsafe class InterfaceFlags
 {
-    internal static Errno TryBringUp()
+    /// <summary>Sets IFF_UP on the interface (SIOCGIFFLAGS, then SIOCSIFFLAGS; netdevice(7)).</summary>
+    internal static Errno TryBringUp(string name)
     {
         int fd = Interop.Libc.Socket(Interop.Libc.AF_INET, Interop.Libc.SOCK_DGRAM | Interop.Libc.SOCK_CLOEXEC, 0);
         if (fd < 0)
@@ -14,8 +20,7 @@ internal static unsafe class LoopbackInterface
         try
         {
             var request = default(Interop.Libc.IfReqFlags);
-            request.Name[0] = (byte)'l';
-            request.Name[1] = (byte)'o';
+            Encoding.ASCII.GetBytes(name).CopyTo(new Span<byte>(request.Name, 15 /* IFNAMSIZ - 1 */));
             if (Interop.Libc.Ioctl(fd, Interop.Libc.SIOCGIFFLAGS, &request) != 0)
             {
                 return Interop.LastErrno();
