@@ -16,6 +16,13 @@ internal sealed class ConnectRouter(ServiceRegistry services, AppRegistry apps, 
         var servers = snapshot.Lookup(proto, destination);
         if (servers.IsEmpty)
         {
+            // A server's host address (node-ip:pool-port) is as guarded as its virtual address: an app
+            // that read it from 'ax get servers' or scanned the pool must still share a label with it.
+            if (snapshot.TryFindByHost(proto, destination, out ServiceEntry? direct))
+            {
+                return direct!.Labels.SharesAnyWith(client.Labels) ? RouteDecision.ToServer(direct) : RouteDecision.Refused;
+            }
+
             // A virtual IP that ax hands out, on a port where nothing listens: refuse as a host with
             // that port closed would, rather than letting the packet leave for an address that is not real.
             // The node's own address is real: a port there with no ax service is a plain host service.

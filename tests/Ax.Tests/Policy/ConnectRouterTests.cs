@@ -49,6 +49,18 @@ public sealed class ConnectRouterTests
         Assert.Equal(new Ipv4Endpoint(0x08080808, 53), elsewhere.Target);
     }
 
+    [Fact]
+    public void Connect_ToAServersHostAddress_WithDisjointLabels_IsRefused_AsItsVirtualAddressIs()
+    {
+        var (router, _) = Router(Server("role=prod", 40000));
+        var hostAddr = new Ipv4Endpoint(NodeIp, 40000);
+
+        Assert.True(router.Route(Client("role=test"), TransportProtocol.Tcp, hostAddr).IsRefused);
+        var allowed = router.Route(Client("role=prod"), TransportProtocol.Tcp, hostAddr);
+        Assert.False(allowed.IsRefused);
+        Assert.Equal(hostAddr, allowed.Target);
+    }
+
     private static (ConnectRouter Router, ServiceRegistry Services) Router(params ServiceEntry[] servers)
     {
         var services = new ServiceRegistry();
