@@ -97,7 +97,6 @@ public sealed class EscapeTests
         Assert.Equal("ECONNREFUSED", byHost.GetProperty("connect").GetString());
         // The same attempt with a shared label gets through, so the refusals are the policy's doing.
         Assert.Contains("prod secret", allowed.GetProperty("reply").GetString());
-        Assert.Contains("refused", node.Daemon!.Output);
     }
 
     private static JsonElement Attempt(TestNode node, string attempt, params string[] args) => Attempt(node, [], attempt, args);
