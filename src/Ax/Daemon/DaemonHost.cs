@@ -82,6 +82,7 @@ internal static partial class DaemonHost
         };
 
         var nodeInfo = new NodeInfo(nodeName, options.Cluster, Ipv4Endpoint.FormatAddress(nodeIp), options.Driver, options.RestPort, ports.Text, Environment.ProcessId);
+        app.UseErrorResponses(loggerFactory.CreateLogger("Ax.Api"));
         RestApi.Map(app, new ResourceViews(node), nodeInfo);
 
         if (SeqpacketSocket.TryListen(controlSocket, out SeqpacketSocket? controlListener) is var error && error != Errno.None)
