@@ -23,7 +23,15 @@ internal static partial class DaemonHost
     internal static async Task<int> RunAsync(DaemonOptions options)
     {
         CheckPrerequisites(options);
-        Directory.CreateDirectory(options.RunDir);
+        try
+        {
+            Directory.CreateDirectory(options.RunDir);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"cannot create the run directory {options.RunDir}; give a writable --run-dir (or AX_RUN_DIR)");
+        }
+
         using var runDirLock = RunDirectoryLock.Acquire(options.RunDir);
         if (options.Clean)
         {
