@@ -54,7 +54,7 @@ declare -a PIDS=()
 LAST_PID=
 start_bg() { # NAME CMD...
     local name=$1; shift
-    "$@" >"$WORK/logs/$name.log" 2>&1 &
+    "$@" >"$WORK/logs/$name.log" 2>&1 &   # an external command, not a shell function: $! is then its pid
     LAST_PID=$!
     PIDS+=("$LAST_PID")
 }
@@ -155,7 +155,7 @@ SAMPLER_PID=$!
 # ---------------------------------------------------------------- workload
 
 start_server() { # SLOT
-    start_bg "server$1" in_ns "$AX" run --ip "$APP_IP" -- "$PY" "$BENCH_DIR/lib/soak_peer.py" server "$PORT"
+    start_bg "server$1" ip netns exec "$NS" "$AX" run --ip "$APP_IP" -- "$PY" "$BENCH_DIR/lib/soak_peer.py" server "$PORT"
     SERVERS[$1]=$LAST_PID
 }
 
@@ -174,7 +174,7 @@ while ((SECONDS < deadline)); do
     length=$((left < CYCLE ? left : CYCLE))
     declare -a clients=()
     for ((c = 0; c < CLIENTS; c++)); do
-        start_bg "client$c" in_ns "$AX" run -- "$PY" "$BENCH_DIR/lib/soak_peer.py" client "$APP_IP" "$PORT" "$length"
+        start_bg "client$c" ip netns exec "$NS" "$AX" run -- "$PY" "$BENCH_DIR/lib/soak_peer.py" client "$APP_IP" "$PORT" "$length"
         clients+=("$LAST_PID")
     done
     # Midway, one server goes and comes back (its service leaves and rejoins the table), and a few
