@@ -35,7 +35,7 @@ internal static partial class ErrorResponses
                 await Write(context, StatusCodes.Status400BadRequest, "the request body is not valid JSON of the expected shape");
                 return;
             }
-            catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
+            catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested && ex is not OperationCanceledException)
             {
                 Log.Failed(logger, context.Request.Method, context.Request.Path, ex);
                 context.Response.Clear();
