@@ -209,6 +209,6 @@ stop "$SAMPLER_PID"
 SAMPLER_PID=
 mv "$CSV.partial" "$CSV"
 
-SUMMARY="Workload: $SECONDS_TOTAL s of $CLIENTS client apps connecting to two server apps on $APP_IP:$PORT (one line each way, then close), one server restarted and 5 short apps started every ${CYCLE} s: $CONNECTIONS connections ($FAILURES failed, during server restarts), $RESTARTS server restarts, $SHORT_APPS short apps. Samples every $INTERVAL s; measured $(date -u +%Y-%m-%d) on $(nproc) cores."
+SUMMARY="Workload: $SECONDS_TOTAL s of $CLIENTS client apps connecting to two server apps on $APP_IP:$PORT (one line each way, then close), one server restarted and 5 short apps started every ${CYCLE} s: $CONNECTIONS connections ($FAILURES failed), $RESTARTS server restarts, $SHORT_APPS short apps. Samples every $INTERVAL s; measured $(date -u +%Y-%m-%d) on $(nproc) cores."
 "$PY" "$BENCH_DIR/lib/soak_report.py" "$CSV" "$OUT/soak.svg" "$MARKDOWN" "$SUMMARY"
 log "wrote $CSV, $OUT/soak.svg and the Soak section of $MARKDOWN"

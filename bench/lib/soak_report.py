@@ -38,7 +38,8 @@ def svg():
             out.append(f'<line x1="{MARGIN_L}" x2="{MARGIN_L + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>')
         points = " ".join(f'{MARGIN_L + r["seconds"] / t_max * plot_w:.1f},{y0 + PANEL - v / top * PANEL:.1f}' for r, v in zip(rows, values))
         out.append(f'<polyline points="{points}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>')
-        out.append(f'<text x="{MARGIN_L + plot_w}" y="{y0 + PANEL + 14}" text-anchor="end">seconds</text>')
+        for frac in (0, 0.25, 0.5, 0.75, 1):
+            out.append(f'<text x="{MARGIN_L + frac * plot_w:.1f}" y="{y0 + PANEL + 14}" text-anchor="middle">{t_max * frac:.0f} s</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
