@@ -19,6 +19,7 @@ internal enum Errno
     ENOSPC = 28,
     ENOSYS = 38,
     ENOTSOCK = 88,
+    EMSGSIZE = 90,
     EPROTOTYPE = 91,
     EOPNOTSUPP = 95,
     EAFNOSUPPORT = 97,

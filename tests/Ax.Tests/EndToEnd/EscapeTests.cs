@@ -78,7 +78,9 @@ public sealed class EscapeTests
 
         Assert.True(listener.WaitForExit(TimeSpan.FromSeconds(20)), listener.Output);
         Assert.Contains("nothing arrived", listener.Output);
-        Assert.NotEqual("OK", report.GetProperty("send").GetString());
+        // A virtual IP with no UDP service there is refused, as a connect would be: the datagram never
+        // leaves for the real address 1.1.1.1, even on a node that has a route to it.
+        Assert.Equal("ECONNREFUSED", report.GetProperty("send").GetString());
     }
 
     [Fact]
@@ -97,6 +99,39 @@ public sealed class EscapeTests
         Assert.Equal("ECONNREFUSED", byHost.GetProperty("connect").GetString());
         // The same attempt with a shared label gets through, so the refusals are the policy's doing.
         Assert.Contains("prod secret", allowed.GetProperty("reply").GetString());
+    }
+
+    [Fact]
+    public void TcpFastOpen_ToAServersHostAddress_CannotSkipConnectAndItsLabels()
+    {
+        using var node = TestNode.Create();
+        node.StartApp("--ip", "1.1.1.1", "--labels", "role=prod", "python3", Scripts.Path("serve_text.py"), "80", "prod secret");
+        string[] host = node.WaitForServers("1.1.1.1:80")[0].Ipv4Addr.Split(':');
+
+        var report = Attempt(node, ["--labels", "role=test"], "fastopen", host[0], host[1]);
+
+        // sendto(MSG_FASTOPEN) would connect the node socket with no connect() for ax to route.
+        Assert.Contains(report.GetProperty("sendto").GetString(), new[] { "EOPNOTSUPP", "ENOTSUP" }); // one errno, two names
+        Assert.False(report.TryGetProperty("reply", out _));
+    }
+
+    [Fact]
+    public void UdpSendTo_IsRoutedByLabels_RefusedToDisjointLabelsByVirtualAndHostAddress_DeliveredToShared()
+    {
+        using var node = TestNode.Create();
+        var server = node.StartApp("--ip", "2.2.2.2", "--labels", "role=prod", "python3", "-c",
+            "import socket\ns=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 5300))\nwhile True: print('got', s.recvfrom(100)[0].decode(), flush=True)");
+        string[] host = node.WaitForServers("2.2.2.2:5300")[0].Ipv4Addr.Split(':');
+
+        var byVip = Attempt(node, ["--labels", "role=test"], "udp", "2.2.2.2", "5300");
+        var byHost = Attempt(node, ["--labels", "role=test"], "udp", host[0], host[1]);
+        var allowed = Attempt(node, ["--labels", "role=prod"], "udp", "2.2.2.2", "5300");
+
+        Assert.Equal("ECONNREFUSED", byVip.GetProperty("send").GetString());
+        Assert.Equal("ECONNREFUSED", byHost.GetProperty("send").GetString());
+        Assert.Equal("OK", allowed.GetProperty("send").GetString());
+        Wait.Until(() => server.Output.Contains("got ax-escape"), TimeSpan.FromSeconds(10), () => server.Output);
+        Assert.Single(server.Output.Split('\n'), l => l.Contains("got ax-escape"));
     }
 
     private static JsonElement Attempt(TestNode node, string attempt, params string[] args) => Attempt(node, [], attempt, args);

@@ -5,6 +5,7 @@ packet                   an AF_PACKET socket: which interfaces it sees, and a fr
 ipv6 NODE_IP PORT        connect over IPv6, to the v4-mapped node address and to the loopback
 udp IP PORT              a datagram sent with sendto to IP:PORT
 connect IP PORT          a TCP connect to IP:PORT
+fastopen IP PORT         a TCP connection opened by sendto(MSG_FASTOPEN), which skips connect()
 """
 import errno
 import json
@@ -74,6 +75,12 @@ elif attempt == "connect":
         while chunk := s.recv(4096):
             reply += chunk
         report["reply"] = reply.decode(errors="replace")
+elif attempt == "fastopen":
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(5)
+    report["sendto"] = outcome(lambda: s.sendto(b"GET / HTTP/1.0\r\n\r\n", socket.MSG_FASTOPEN, (args[0], int(args[1]))) and None)
+    if report["sendto"] == "OK":
+        report["reply"] = outcome(lambda: s.recv(4096).decode(errors="replace"))
 else:
     sys.exit("unknown attempt " + attempt)
 print(json.dumps(report), flush=True)
