@@ -1,6 +1,6 @@
 /*
  * hostile: an app that abuses every system call ax traps, to prove the daemon survives it.
- * Threads issue socket/bind/connect/listen/getsockname/getpeername with garbage: bad pointers,
+ * Threads issue socket/bind/connect/listen/getsockname/getpeername/sendto with garbage: bad pointers,
  * absurd lengths, unknown families, huge and negative descriptors, while descriptors are closed
  * under their feet, signals interrupt the calls, and forked children are killed mid-call.
  * Well-formed calls are mixed in (listeners on real ports, connects to the served 1.1.1.1:8000) so that
@@ -77,7 +77,7 @@ static void *abuse(void *arg) {
         int fd = garbage_fd(&rng, recent);
         void *pointer = garbage_pointer(&rng, buffer);
         long length = garbage_length(&rng);
-        switch (next_random(&rng) % 10) {
+        switch (next_random(&rng) % 11) {
         case 0: {
             int domain = (next_random(&rng) % 4) ? AF_INET : (int)(next_random(&rng) % 64);
             int type = (int)(next_random(&rng) % 4) | ((next_random(&rng) % 2) ? SOCK_NONBLOCK : 0);
@@ -94,6 +94,11 @@ static void *abuse(void *arg) {
         case 4: syscall(SYS_getsockname, fd, pointer, garbage_pointer(&rng, buffer + 128)); break;
         case 5: syscall(SYS_getpeername, fd, pointer, garbage_pointer(&rng, buffer + 128)); break;
         case 6: if (recent >= 0) { close(recent); recent = -1; } break;
+        case 9:
+            /* sendto with an address is trapped too: garbage data, lengths, flags and addresses. */
+            syscall(SYS_sendto, fd, garbage_pointer(&rng, buffer), garbage_length(&rng),
+                    (int)(next_random(&rng) % 2 ? MSG_DONTWAIT : (int)next_random(&rng)), pointer, length);
+            break;
         case 7: {
             /* A well-formed listener on a random port: a service the daemon must forget when we die. */
             int s = socket(AF_INET, SOCK_STREAM, 0);
