@@ -3,7 +3,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 OUT := out
 
-.PHONY: all build test demo bench deps clean format
+.PHONY: all build test demo bench soak deps clean format
 
 all: build
 
@@ -34,6 +34,10 @@ demo: deps build
 
 bench: build
 	bash bench/run.sh
+
+# Bounded soak (SOAK_SECONDS, default 600): daemon RSS, threads and fds over time; not part of `make test`.
+soak: build
+	bash bench/soak.sh
 
 clean:
 	rm -rf $(OUT) src/*/bin src/*/obj tests/*/bin tests/*/obj

@@ -1,8 +1,10 @@
 /*
  * hostile: an app that abuses every system call ax traps, to prove the daemon survives it.
- * Threads issue socket/bind/connect/listen/getsockname/getpeername with garbage: bad pointers,
+ * Threads issue socket/bind/connect/listen/getsockname/getpeername/sendto with garbage: bad pointers,
  * absurd lengths, unknown families, huge and negative descriptors, while descriptors are closed
  * under their feet, signals interrupt the calls, and forked children are killed mid-call.
+ * Well-formed calls are mixed in (listeners on real ports, connects to the served 1.1.1.1:8000) so that
+ * the daemon's service table, its port pool and its connect waiter are exercised while the garbage flies.
  * Usage: hostile SECONDS THREADS
  */
 #define _GNU_SOURCE
@@ -48,10 +50,12 @@ static long garbage_length(uint32_t *rng) {
 }
 
 static int garbage_fd(uint32_t *rng, int recent) {
-    switch (next_random(rng) % 5) {
+    switch (next_random(rng) % 8) {
     case 0: return -1;
     case 1: return 1 << 30;
     case 2: return (int)(next_random(rng) % 64);
+    case 3: return 0x7fffffff;
+    case 4: return (int)(1024 + next_random(rng) % (1 << 20)); /* above any rlimit */
     default: return recent;
     }
 }
@@ -73,7 +77,7 @@ static void *abuse(void *arg) {
         int fd = garbage_fd(&rng, recent);
         void *pointer = garbage_pointer(&rng, buffer);
         long length = garbage_length(&rng);
-        switch (next_random(&rng) % 8) {
+        switch (next_random(&rng) % 11) {
         case 0: {
             int domain = (next_random(&rng) % 4) ? AF_INET : (int)(next_random(&rng) % 64);
             int type = (int)(next_random(&rng) % 4) | ((next_random(&rng) % 2) ? SOCK_NONBLOCK : 0);
@@ -90,8 +94,31 @@ static void *abuse(void *arg) {
         case 4: syscall(SYS_getsockname, fd, pointer, garbage_pointer(&rng, buffer + 128)); break;
         case 5: syscall(SYS_getpeername, fd, pointer, garbage_pointer(&rng, buffer + 128)); break;
         case 6: if (recent >= 0) { close(recent); recent = -1; } break;
+        case 9:
+            /* sendto with an address is trapped too: garbage data, lengths, flags and addresses. */
+            syscall(SYS_sendto, fd, garbage_pointer(&rng, buffer), garbage_length(&rng),
+                    (int)(next_random(&rng) % 2 ? MSG_DONTWAIT : (int)next_random(&rng)), pointer, length);
+            break;
+        case 7: {
+            /* A well-formed listener on a random port: a service the daemon must forget when we die. */
+            int s = socket(AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(1 + next_random(&rng) % 65535)};
+            if (s >= 0 && bind(s, (struct sockaddr *)&in, sizeof in) == 0) listen(s, 16);
+            if (s >= 0 && next_random(&rng) % 4 == 0) close(s); /* the others stay open until exit */
+            break;
+        }
+        case 8: {
+            /* A blocking connect to the served 1.1.1.1:8000: signals land while the daemon waits for it. */
+            int s = socket(AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(8000), .sin_addr.s_addr = htonl(0x01010101u)};
+            if (s >= 0) {
+                connect(s, (struct sockaddr *)&in, sizeof in);
+                close(s);
+            }
+            break;
+        }
         default: {
-            /* A well-formed connect to a port on the node's own address range that nothing serves. */
+            /* A well-formed connect to a port on a virtual IP that nothing serves. */
             struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(1 + next_random(&rng) % 1024),
                                      .sin_addr.s_addr = htonl(0x01010101u)};
             syscall(SYS_connect, recent, &in, sizeof in);

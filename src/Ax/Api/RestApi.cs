@@ -21,9 +21,18 @@ internal static class RestApi
         api.MapGet("/servers", () => TypedResults.Json(views.Servers(), AxJsonContext.Default.ServerInfoArray));
         api.MapGet("/sockets", () => TypedResults.Json(views.Sockets(), AxJsonContext.Default.SocketInfoArray));
         api.MapGet("/proxies", () => TypedResults.Json(views.Proxies(), AxJsonContext.Default.ProxyInfoArray));
-        routes.MapFallback((HttpContext context) => TypedResults.Json(
-            new ErrorInfo($"no such resource: {context.Request.Method} {context.Request.Path}; see 'ax get --help' for what exists"),
-            AxJsonContext.Default.ErrorInfo,
-            statusCode: StatusCodes.Status404NotFound));
+        routes.MapFallback((HttpContext context) =>
+        {
+            var allowed = AllowedMethods.For(routes, context.Request.Path);
+            if (allowed.Count > 0)
+            {
+                context.Response.Headers.Allow = string.Join(", ", allowed);
+                return ErrorResponses.Write(context, StatusCodes.Status405MethodNotAllowed,
+                    $"{context.Request.Method} is not allowed on {context.Request.Path}; use {string.Join(" or ", allowed)}");
+            }
+
+            return ErrorResponses.Write(context, StatusCodes.Status404NotFound,
+                $"no such resource: {context.Request.Method} {context.Request.Path}; see 'ax get --help' for what exists");
+        });
     }
 }

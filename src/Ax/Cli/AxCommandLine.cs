@@ -36,7 +36,7 @@ internal static class AxCommandLine
             if (result.Errors.Count > 0 && !wantsHelp)
             {
                 string command = string.Join(' ', result.CommandResult.Command == root ? [] : CommandPath(result));
-                Console.Error.WriteLine($"ax: {result.Errors[0].Message.TrimEnd('.')}; see 'ax {command}{(command.Length > 0 ? " " : string.Empty)}--help'");
+                Console.Error.WriteLine($"ax: {OneLine(FirstError(result))}; see 'ax {command}{(command.Length > 0 ? " " : string.Empty)}--help'");
                 return 2;
             }
 
@@ -47,6 +47,23 @@ internal static class AxCommandLine
             Console.Error.WriteLine($"ax: {ex.Message}");
             return ex.ExitCode;
         }
+        catch (Exception ex) when (Environment.GetEnvironmentVariable("AX_DEBUG") is null)
+        {
+            // A failure nobody turned into a sentence yet: still one line, and the trace on request.
+            Console.Error.WriteLine($"ax: unexpected {ex.GetType().Name} ({OneLine(ex.Message)}); this is a bug in ax: run again with AX_DEBUG=1 for the details and report it");
+            return 70; // EX_SOFTWARE, sysexits.h
+        }
+    }
+
+    /// <summary>An unknown word says more than the "required command" complaint that follows from it.</summary>
+    private static string FirstError(ParseResult result) =>
+        (result.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? result.Errors[0]).Message;
+
+    /// <summary>System.CommandLine lists choices on indented lines; an error here is one line.</summary>
+    private static string OneLine(string message)
+    {
+        string[] lines = message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return lines.Length == 0 ? string.Empty : (lines[0] + (lines.Length > 1 ? " " + string.Join(", ", lines[1..]) : string.Empty)).TrimEnd('.');
     }
 
     private static IEnumerable<string> CommandPath(ParseResult result)

@@ -34,14 +34,11 @@ internal static class DaemonCommand
             Description = "REST API port number",
             DefaultValueFactory = _ => 6664,
         };
-        restPort.Validators.Add(r =>
-        {
-            int value = r.GetValueOrDefault<int>();
-            if (value is < 1 or > 65535)
-            {
-                r.AddError($"--rest-port {value} is not a port; give a number from 1 to 65535");
-            }
-        });
+        restPort.Port();
+        nodeInterface.NotEmpty("an interface name such as eth0 or one of the node's IPv4 addresses");
+        nodeName.NotEmpty("a name for this node, or leave the flag out to use the host name");
+        cluster.NotEmpty("a cluster name, or leave the flag out for 'appswitch'");
+        ports.NotEmpty("ports or ranges such as 40000-60000");
         var dns = new Option<bool>("--dns")
         {
             Description = "Start the built-in DNS server on 127.0.0.11:53 in the node's namespace (default: true)",

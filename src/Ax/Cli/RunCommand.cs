@@ -17,6 +17,7 @@ internal static class RunCommand
     {
         var ip = new Option<string?>("--ip") { Description = "IPv4 address at which services of this application would be reachable (default: none; its servers are reached at the node's address)" };
         var name = new Option<string?>("--name") { Description = "DNS resolvable name of the application (default: none)" };
+        name.NotEmpty("a DNS name for the app, such as web, or leave the flag out");
         var labels = new Option<string>("--labels")
         {
             Description = "Labels of this application, a csv of key=value; clients reach servers that share a label",

@@ -27,7 +27,15 @@ internal static partial class DaemonHost
     internal static async Task<int> RunAsync(DaemonOptions options)
     {
         CheckPrerequisites(options);
-        Directory.CreateDirectory(options.RunDir);
+        try
+        {
+            Directory.CreateDirectory(options.RunDir);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"cannot create the run directory {options.RunDir}; give a writable --run-dir (or AX_RUN_DIR)");
+        }
+
         using var runDirLock = RunDirectoryLock.Acquire(options.RunDir);
         if (options.Clean)
         {
@@ -101,6 +109,7 @@ internal static partial class DaemonHost
         VServiceEndpoints.Map(app, vserviceManager);
 
         var nodeInfo = new NodeInfo(nodeName, options.Cluster, Ipv4Endpoint.FormatAddress(nodeIp), options.Driver, options.RestPort, ports.Text, Environment.ProcessId);
+        app.UseErrorResponses(loggerFactory.CreateLogger("Ax.Api"));
         RestApi.Map(app, new ResourceViews(node), nodeInfo);
 
         if (SeqpacketSocket.TryListen(controlSocket, out SeqpacketSocket? controlListener) is var error && error != Errno.None)

@@ -8,10 +8,33 @@ namespace Ax.Interception;
 /// peer's virtual IP in getpeername (the seed's "client IP preservation"). Only clients with an --ip are
 /// recorded; the map is bounded and simply starts over when full (a miss shows the real node address).
 /// </summary>
+/// <remarks>
+/// The client's local port exists only once its connect has started, and on a fast path the server can
+/// accept and ask getpeername before the client's session thread has recorded it. So a client connect
+/// in flight is counted (<see cref="BeginConnect"/>/<see cref="EndConnect"/>), and a miss on a
+/// node-local peer waits, briefly and only while such a connect is in flight, for the record to land.
+/// </remarks>
 internal sealed class ClientAddressMap
 {
     private const int Capacity = 65536;
+
+    /// <summary>The longest a server's getpeername waits for a client's record; a connect records within microseconds.</summary>
+    private static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(50);
+
     private readonly ConcurrentDictionary<Ipv4Endpoint, uint> _clients = new();
+    private readonly object _gate = new();
+    private int _inFlight;
+
+    internal void BeginConnect() => Interlocked.Increment(ref _inFlight);
+
+    internal void EndConnect()
+    {
+        Interlocked.Decrement(ref _inFlight);
+        lock (_gate)
+        {
+            Monitor.PulseAll(_gate);
+        }
+    }
 
     internal void Record(Ipv4Endpoint hostAddr, uint clientIp)
     {
@@ -24,4 +47,28 @@ internal sealed class ClientAddressMap
     }
 
     internal bool TryGet(Ipv4Endpoint hostAddr, out uint clientIp) => _clients.TryGetValue(hostAddr, out clientIp);
+
+    /// <summary>As <see cref="TryGet"/>, but a miss waits while some client connect is still being recorded.</summary>
+    internal bool TryGetOrWait(Ipv4Endpoint hostAddr, out uint clientIp)
+    {
+        if (_clients.TryGetValue(hostAddr, out clientIp) || Volatile.Read(ref _inFlight) == 0)
+        {
+            return _clients.TryGetValue(hostAddr, out clientIp);
+        }
+
+        long deadline = Environment.TickCount64 + (long)MaxWait.TotalMilliseconds;
+        lock (_gate)
+        {
+            while (!_clients.TryGetValue(hostAddr, out clientIp) && Volatile.Read(ref _inFlight) > 0)
+            {
+                long left = deadline - Environment.TickCount64;
+                if (left <= 0 || !Monitor.Wait(_gate, (int)left))
+                {
+                    return _clients.TryGetValue(hostAddr, out clientIp);
+                }
+            }
+        }
+
+        return _clients.ContainsKey(hostAddr);
+    }
 }

@@ -15,6 +15,9 @@ internal sealed unsafe partial class ConnectWaiter : IDisposable
     private readonly ILogger _logger;
     private readonly Thread _thread;
 
+    /// <summary>How often connects whose app died or gave up are looked for.</summary>
+    private const int SweepMilliseconds = 1000;
+
     internal ConnectWaiter(ILogger logger)
     {
         _logger = logger;
@@ -73,9 +76,16 @@ internal sealed unsafe partial class ConnectWaiter : IDisposable
     {
         const int MaxEvents = 64;
         var events = stackalloc Interop.Libc.EpollEvent[MaxEvents];
+        long nextSweep = Environment.TickCount64 + SweepMilliseconds;
         while (true)
         {
-            int count = Interop.Libc.EpollWait(_epoll.Fd, events, MaxEvents, -1);
+            int count = Interop.Libc.EpollWait(_epoll.Fd, events, MaxEvents, SweepMilliseconds);
+            if (Environment.TickCount64 >= nextSweep)
+            {
+                DropAbandoned();
+                nextSweep = Environment.TickCount64 + SweepMilliseconds;
+            }
+
             if (count < 0)
             {
                 Errno error = Interop.LastErrno();
@@ -100,6 +110,31 @@ internal sealed unsafe partial class ConnectWaiter : IDisposable
                     : Errno.EIO;
                 Complete(fd, outcome);
             }
+        }
+    }
+
+    /// <summary>
+    /// Lets go of connects nobody waits for any more: the app was killed, or a signal interrupted its
+    /// call (it gets EINTR or asks again, as a new notification). Without this, a connect the peer never
+    /// answers would hold the daemon's copy of the socket until the kernel's SYN retries run out.
+    /// </summary>
+    private void DropAbandoned()
+    {
+        List<int>? abandoned = null;
+        lock (_lock)
+        {
+            foreach (var (fd, pending) in _pending)
+            {
+                if (!pending.Listener.IsValid(pending.Id))
+                {
+                    (abandoned ??= []).Add(fd);
+                }
+            }
+        }
+
+        foreach (int fd in abandoned ?? [])
+        {
+            Complete(fd, Errno.EINTR);
         }
     }
 

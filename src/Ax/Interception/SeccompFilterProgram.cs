@@ -4,7 +4,7 @@ namespace Ax.Interception;
 
 /// <summary>
 /// The classic-BPF program ax installs in every app. It sends to the daemon only the calls the daemon must
-/// see (socket for AF_INET, bind, listen, connect, getsockname, getpeername) and lets everything else run:
+/// see (socket for AF_INET, bind, listen, connect, getsockname, getpeername, and sendto with an address) and lets everything else run:
 /// accept, send, recv, close and the rest of the data path never leave the kernel.
 /// Calls from other ABIs (i386, x32) are allowed untouched: the app's empty network namespace already
 /// confines them, which is the real boundary.
@@ -21,6 +21,8 @@ internal static class SeccompFilterProgram
     private const uint OffsetNr = 0;
     private const uint OffsetArch = 4;
     private const uint OffsetArg0Low = 16;
+    private const uint OffsetArg4Low = 16 + (4 * 8);
+    private const uint OffsetArg4High = 16 + (4 * 8) + 4;
 
     /// <summary>The system calls whose every invocation is sent to the daemon.</summary>
     internal static readonly int[] AlwaysNotified =
@@ -57,6 +59,15 @@ internal static class SeccompFilterProgram
         {
             JumpIf(BPF_JMP_JEQ_K, (uint)nr, Notify, 0);
         }
+
+        // sendto with a destination address only: on a node socket that address would be dialled (TCP
+        // with MSG_FASTOPEN) or sent to (UDP) without a connect for the daemon to route. send() is
+        // sendto(..., NULL, 0) and stays in the kernel, as does the data path of connected sockets.
+        JumpIf(BPF_JMP_JEQ_K, Interop.SyscallNumbers.SendTo, 0, 4);
+        program.Add(Load(OffsetArg4Low));
+        JumpIf(BPF_JMP_JEQ_K, 0, 0, Notify);
+        program.Add(Load(OffsetArg4High));
+        JumpIf(BPF_JMP_JEQ_K, 0, Allow, Notify);
 
         // socket(AF_INET, ...) only: AF_UNIX and the other families stay in the app's own namespace.
         JumpIf(BPF_JMP_JEQ_K, Interop.SyscallNumbers.Socket, 0, Allow);

@@ -63,7 +63,7 @@ internal sealed unsafe class SeccompListener : IDisposable
         }
 
         error = Errno.None;
-        notification = new Notification(raw.Id, (int)raw.Pid, raw.Data.Nr, raw.Data.Args[0], raw.Data.Args[1], raw.Data.Args[2]);
+        notification = new Notification(raw.Id, (int)raw.Pid, raw.Data.Nr, raw.Data.Args[0], raw.Data.Args[1], raw.Data.Args[2], raw.Data.Args[3], raw.Data.Args[4], raw.Data.Args[5]);
         return true;
     }
 

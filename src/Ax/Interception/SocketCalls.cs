@@ -79,6 +79,15 @@ internal static unsafe class SocketCalls
         return true;
     }
 
+    internal static nint SendTo(int fd, ReadOnlySpan<byte> data, int flags, Ipv4Endpoint endpoint)
+    {
+        var address = endpoint.ToSockAddr();
+        fixed (byte* buffer = data)
+        {
+            return Interop.Libc.SendTo(fd, buffer, (nuint)data.Length, flags, &address, (uint)sizeof(Interop.Libc.SockAddrIn));
+        }
+    }
+
     /// <summary>connect(AF_UNSPEC): dissolves a datagram socket's association (connect(2)).</summary>
     internal static int Disconnect(int fd)
     {

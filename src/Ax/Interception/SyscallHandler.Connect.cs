@@ -52,19 +52,15 @@ internal sealed partial class SyscallHandler
         bool blocking = flags >= 0 && (flags & Interop.Libc.O_NONBLOCK) == 0 && proto == TransportProtocol.Tcp;
         if (!blocking)
         {
-            int result = SocketCalls.Connect(socket.Fd, route.Target);
-            error = result == 0 ? Errno.None : Interop.LastErrno();
-            RememberClient(socket, error, destination, route);
-            return result == 0 ? Outcome.Success : Outcome.Fail(error);
+            error = ConnectAndRemember(socket, route.Target, destination, route);
+            return error == Errno.None ? Outcome.Success : Outcome.Fail(error);
         }
 
         // The copy shares the app's open file, so O_NONBLOCK is flipped for the length of one connect
         // call only; the app's thread is parked in this very call meanwhile.
         Interop.Libc.Fcntl(socket.Fd, Interop.Libc.F_SETFL, flags | Interop.Libc.O_NONBLOCK);
-        int started = SocketCalls.Connect(socket.Fd, route.Target);
-        error = started == 0 ? Errno.None : Interop.LastErrno();
+        error = ConnectAndRemember(socket, route.Target, destination, route);
         Interop.Libc.Fcntl(socket.Fd, Interop.Libc.F_SETFL, flags);
-        RememberClient(socket, error, destination, route);
 
         if (error is Errno.EINPROGRESS or Errno.EALREADY)
         {
@@ -80,7 +76,33 @@ internal sealed partial class SyscallHandler
             return Outcome.Answered;
         }
 
-        return started == 0 ? Outcome.Success : Outcome.Fail(error);
+        return error == Errno.None ? Outcome.Success : Outcome.Fail(error);
+    }
+
+    /// <summary>
+    /// Connects the node socket and records the client's host address; while both happen, a server's
+    /// getpeername that misses waits for the record (see <see cref="ClientAddressMap"/>).
+    /// </summary>
+    private Errno ConnectAndRemember(OwnedFd socket, Ipv4Endpoint target, Ipv4Endpoint destination, RouteDecision route)
+    {
+        if (_app.HasOwnIp)
+        {
+            _node.Clients.BeginConnect();
+        }
+
+        try
+        {
+            Errno error = SocketCalls.Connect(socket.Fd, target) == 0 ? Errno.None : Interop.LastErrno();
+            RememberClient(socket, error, destination, route);
+            return error;
+        }
+        finally
+        {
+            if (_app.HasOwnIp)
+            {
+                _node.Clients.EndConnect();
+            }
+        }
     }
 
     /// <summary>

@@ -33,7 +33,7 @@ internal sealed partial class SyscallHandler
         {
             shown = server!.ServiceAddr;
         }
-        else if (_node.Clients.TryGet(real, out uint clientIp))
+        else if (real.Address == _node.NodeIp && _node.Clients.TryGetOrWait(real, out uint clientIp))
         {
             shown = real.WithAddress(clientIp);
         }

@@ -32,6 +32,7 @@ internal sealed partial class SyscallHandler : IDisposable
         Interop.SyscallNumbers.Connect => WithInetSocket(call, HandleConnect),
         Interop.SyscallNumbers.GetSockName => WithInetSocket(call, HandleGetSockName),
         Interop.SyscallNumbers.GetPeerName => WithInetSocket(call, HandleGetPeerName),
+        Interop.SyscallNumbers.SendTo => WithInetSocket(call, HandleSendTo),
 
         // The filter sends nothing else; answering CONTINUE keeps an unexpected call harmless.
         _ => Outcome.Continue,

@@ -21,6 +21,7 @@ internal enum Errno
     ERANGE = 34,
     ENOSYS = 38,
     ENOTSOCK = 88,
+    EMSGSIZE = 90,
     EPROTOTYPE = 91,
     EOPNOTSUPP = 95,
     EAFNOSUPPORT = 97,

@@ -9,6 +9,7 @@ internal static partial class Interop
         internal const int Listen = 50;
         internal const int GetSockName = 51;
         internal const int GetPeerName = 52;
+        internal const int SendTo = 44;
         internal const int Seccomp = 317;
         internal const int PidfdOpen = 434;
         internal const int PidfdGetfd = 438;

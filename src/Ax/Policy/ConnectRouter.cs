@@ -21,6 +21,13 @@ internal sealed class ConnectRouter(ServiceRegistry services, AppRegistry apps, 
         var servers = snapshot.Lookup(proto, destination);
         if (servers.IsEmpty)
         {
+            // A server's host address (node-ip:pool-port) is as guarded as its virtual address: an app
+            // that read it from 'ax get servers' or scanned the pool must still share a label with it.
+            if (snapshot.TryFindByHost(proto, destination, out ServiceEntry? direct))
+            {
+                return direct!.Labels.SharesAnyWith(client.Labels) ? RouteDecision.ToServer(direct) : RouteDecision.Refused;
+            }
+
             VServiceSnapshot vsnapshot = _vservices.Current;
             if (!vsnapshot.IsEmpty && vsnapshot.TryFind(destination, out VService? vservice, out ushort appPort))
             {

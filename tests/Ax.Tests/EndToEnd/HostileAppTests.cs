@@ -6,8 +6,13 @@ namespace Ax.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public sealed class HostileAppTests
 {
+    private const int Rounds = 4;
+
+    /// <summary>How much the daemon's resident memory may grow from the first round to the last.</summary>
+    private const long RssGrowthBoundKiB = 24 * 1024;
+
     [Fact]
-    public void GarbageSyscallsFromManyThreads_DaemonKeepsServingOthers_AndLeaksNoFdsOrThreads()
+    public void GarbageSyscallsFromManyThreads_WithSignalsAndKills_DaemonKeepsServingOthers_AndLeaksNoFdsThreadsOrMemory()
     {
         using var node = TestNode.Create();
         string hostile = Compile(node);
@@ -16,25 +21,60 @@ public sealed class HostileAppTests
         int daemonPid = node.Daemon!.Pid;
         Assert.Equal("still here", node.Ax("run", "--", "curl", "-s", "1.1.1.1:8000/").Stdout.Trim());
         (int Fds, int Threads) baseline = Count(daemonPid);
+        long firstRoundRss = 0;
 
-        for (int round = 0; round < 3; round++)
+        for (int round = 0; round < Rounds; round++)
         {
-            var attacker = node.StartApp("--", hostile, "4", "8");
+            // 16 threads of garbage, SIGUSR1 (no SA_RESTART) into every thread every 20 ms, and a forked
+            // child killed mid-call every 100 ms; and this whole app is killed in the middle of its calls
+            // in every other round.
+            var attacker = node.StartApp("--", hostile, "4", "16");
             var during = node.Ax("run", "--", "curl", "-s", "--max-time", "10", "1.1.1.1:8000/");
-            Assert.True(attacker.WaitForExit(TimeSpan.FromSeconds(60)), "the hostile app did not finish");
-            Assert.Contains("calls", attacker.Output);
+            if (round % 2 == 1)
+            {
+                Thread.Sleep(1500);
+                attacker.Dispose();
+            }
+            else
+            {
+                Assert.True(attacker.WaitForExit(TimeSpan.FromSeconds(60)), "the hostile app did not finish");
+                Assert.Contains("calls", attacker.Output);
+            }
+
             Assert.Equal("still here", during.Stdout.Trim());
+            Assert.False(node.Daemon.HasExited, node.Daemon.Output);
+            WaitForServiceTableToSettle(node);
+            if (round == 0)
+            {
+                firstRoundRss = RssKiB(daemonPid);
+            }
         }
 
         Assert.False(node.Daemon.HasExited, node.Daemon.Output);
         Assert.Equal("still here", node.Ax("run", "--", "curl", "-s", "1.1.1.1:8000/").Stdout.Trim());
-        // The hostile app's services (it listens on garbage) go with it; the daemon's descriptors and
-        // threads come back to where they were.
-        Wait.Until(() => node.Servers().Length == 1, TimeSpan.FromSeconds(5), () => node.Ax("get", "servers").Stdout);
-        Wait.Until(() => Count(daemonPid).Fds == baseline.Fds, TimeSpan.FromSeconds(5),
-            () => $"daemon fds {Count(daemonPid).Fds}, was {baseline.Fds}");
-        Assert.True(Count(daemonPid).Threads <= baseline.Threads + 2, $"daemon threads {Count(daemonPid).Threads}, was {baseline.Threads}");
+        // The hostile apps' services (they listened on garbage and on real ports) went with them; the
+        // daemon's descriptors come back to where they were, and its threads settle (the .NET thread
+        // pool may keep a couple of workers a while).
+        Wait.Until(() => Count(daemonPid).Fds == baseline.Fds, TimeSpan.FromSeconds(10),
+            () => $"daemon fds {Count(daemonPid).Fds}, was {baseline.Fds}: {string.Join(' ', FdTargets(daemonPid))}");
+        Wait.Until(() => Count(daemonPid).Threads <= baseline.Threads + 2, TimeSpan.FromSeconds(30),
+            () => $"daemon threads {Count(daemonPid).Threads}, was {baseline.Threads}");
+        long lastRoundRss = RssKiB(daemonPid);
+        Assert.True(lastRoundRss <= firstRoundRss + RssGrowthBoundKiB,
+            $"daemon RSS grew from {firstRoundRss} KiB after round 1 to {lastRoundRss} KiB after round {Rounds}");
     }
+
+    private static void WaitForServiceTableToSettle(TestNode node) =>
+        Wait.Until(() => node.Servers().Length == 1, TimeSpan.FromSeconds(15), () => node.Ax("get", "servers").Stdout);
+
+    private static long RssKiB(int pid)
+    {
+        string line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static IEnumerable<string> FdTargets(int pid) =>
+        Directory.GetFiles($"/proc/{pid}/fd").Select(f => new FileInfo(f).LinkTarget ?? "?");
 
     private static (int Fds, int Threads) Count(int pid) =>
         (Directory.GetFiles($"/proc/{pid}/fd").Length, Directory.GetDirectories($"/proc/{pid}/task").Length);

@@ -48,11 +48,9 @@ internal sealed class TestNode : IDisposable
         Shell.Check($"ip -n {name} link set v1 up");
         Shell.Check($"ip -n {name} link set lo up");
 
-        // The daemon skips interfaces that are down; a veth reports its carrier a moment after both ends are up.
-        Wait.Until(
-            () => Shell.Run(new ProcessStartInfo("ip", ["-n", name, "-br", "link", "show", "v0"]), null, TimeSpan.FromSeconds(10)).Stdout.Contains(" UP ", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(10),
-            () => $"v0 in {name} did not come up");
+        // A veth is operationally up a moment after both ends are; the daemon skips interfaces still down.
+        Wait.Until(() => File.Exists($"/run/netns/{name}") && Shell.Run(new ProcessStartInfo("ip", ["-n", name, "-o", "link", "show", "v0"]), null, TimeSpan.FromSeconds(10)).Stdout.Contains("state UP", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), () => $"v0 in {name} did not come up");
         if (startDaemon)
         {
             node.StartDaemon(daemonArgs);

@@ -16,12 +16,21 @@ public sealed class SeccompFilterProgramTests
     [InlineData(41, 1, false)]  // socket(AF_UNIX)
     [InlineData(41, 10, false)] // socket(AF_INET6): stays in the empty namespace
     [InlineData(43, 0, false)]  // accept
-    [InlineData(44, 0, false)]  // sendto
+    [InlineData(44, 0, false)]  // sendto (this row: no destination address, as send() makes it)
     [InlineData(0, 0, false)]   // read
     [InlineData(3, 0, false)]   // close
     public void OnlyTheControlCallsAreNotified(int nr, int arg0, bool notified)
     {
         Assert.Equal(notified ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_ALLOW, Run(AUDIT_ARCH_X86_64, nr, (ulong)arg0));
+    }
+
+    [Theory]
+    [InlineData(0ul, false)]                   // send(): sendto(fd, buf, len, flags, NULL, 0)
+    [InlineData(0x7ffd12345678ul, true)]       // a destination address: UDP datagrams, TCP fast open
+    [InlineData(0x100000000ul, true)]          // only the upper half of the pointer set
+    public void SendTo_IsNotifiedOnlyWithADestinationAddress(ulong destination, bool notified)
+    {
+        Assert.Equal(notified ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_ALLOW, Run(AUDIT_ARCH_X86_64, 44, 3, destination));
     }
 
     [Fact]
@@ -32,7 +41,7 @@ public sealed class SeccompFilterProgramTests
     }
 
     /// <summary>A tiny interpreter for the instructions the program uses (ld abs, jeq, jge, ret).</summary>
-    private static uint Run(uint arch, int nr, ulong arg0)
+    private static uint Run(uint arch, int nr, ulong arg0, ulong arg4 = 0)
     {
         var program = SeccompFilterProgram.Build();
         uint accumulator = 0;
@@ -47,6 +56,8 @@ public sealed class SeccompFilterProgramTests
                         0 => (uint)nr,
                         4 => arch,
                         16 => (uint)arg0,
+                        48 => (uint)arg4,
+                        52 => (uint)(arg4 >> 32),
                         _ => throw new InvalidOperationException($"unexpected load at {instruction.K}"),
                     };
                     break;

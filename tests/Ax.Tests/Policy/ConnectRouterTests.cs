@@ -52,6 +52,18 @@ public sealed class ConnectRouterTests
     }
 
     [Fact]
+    public void Connect_ToAServersHostAddress_WithDisjointLabels_IsRefused_AsItsVirtualAddressIs()
+    {
+        var (router, _) = Router(Server("role=prod", 40000));
+        var hostAddr = new Ipv4Endpoint(NodeIp, 40000);
+
+        Assert.True(router.Route(Client("role=test"), TransportProtocol.Tcp, hostAddr).IsRefused);
+        var allowed = router.Route(Client("role=prod"), TransportProtocol.Tcp, hostAddr);
+        Assert.False(allowed.IsRefused);
+        Assert.Equal(hostAddr, allowed.Target);
+    }
+
+    [Fact]
     public void Connect_ToAVServiceVip_ReachesAnAxBackendServer_OnTheMappedPort()
     {
         var (router, services) = Router(Server("zone=default", 40000));

@@ -1,0 +1,79 @@
+using System.Buffers;
+using Ax.Addressing;
+using Ax.Policy;
+using Ax.ServiceTable;
+
+namespace Ax.Interception;
+
+internal sealed partial class SyscallHandler
+{
+    /// <summary>The largest datagram the daemon sends for an app: an IPv4 UDP payload can be no larger.</summary>
+    private const int MaxDatagram = 65507;
+
+    /// <summary>
+    /// sendto(fd, buf, len, flags, addr) with an address, on a node socket. TCP ignores the address unless
+    /// MSG_FASTOPEN asks it to connect, which would dial past the router: that is refused with
+    /// EOPNOTSUPP, the kernel's own answer when fast open is off, so apps fall back to connect. A datagram
+    /// is routed like a connect (labels, virtual IPs, refusal) and sent by the daemon, from the bytes it
+    /// read, to where the router says.
+    /// </summary>
+    private Outcome HandleSendTo(in Notification call, OwnedFd socket, int socketType)
+    {
+        int flags = unchecked((int)call.Arg3);
+        if (socketType == Interop.Libc.SOCK_STREAM)
+        {
+            return (flags & Interop.Libc.MSG_FASTOPEN) != 0 ? Outcome.Fail(Errno.EOPNOTSUPP) : Outcome.Continue;
+        }
+
+        if (socketType != Interop.Libc.SOCK_DGRAM)
+        {
+            return Outcome.Continue;
+        }
+
+        Errno error = SockAddrReader.TryRead(call.Pid, call.Arg4, call.Arg5, out Ipv4Endpoint destination, out bool unspecified);
+        if (error != Errno.None)
+        {
+            return Outcome.Fail(error);
+        }
+
+        if (unspecified)
+        {
+            return Outcome.Fail(Errno.EAFNOSUPPORT);
+        }
+
+        if (call.Arg2 > MaxDatagram)
+        {
+            return Outcome.Fail(Errno.EMSGSIZE);
+        }
+
+        RouteDecision route = _node.Router.Route(_app, TransportProtocol.Udp, destination);
+        if (route.IsRefused)
+        {
+            Log.ConnectRefused(_logger, _app.Id, destination.ToString());
+            return Outcome.Fail(Errno.ECONNREFUSED);
+        }
+
+        int length = (int)call.Arg2;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        try
+        {
+            if (!AppMemory.TryRead(call.Pid, call.Arg1, buffer.AsSpan(0, length)))
+            {
+                return Outcome.Fail(Errno.EFAULT);
+            }
+
+            if (!_listener.IsValid(call.Id))
+            {
+                return Outcome.Answered;
+            }
+
+            // Never block the app's session thread, and never take a SIGPIPE in the daemon.
+            nint sent = SocketCalls.SendTo(socket.Fd, buffer.AsSpan(0, length), flags | Interop.Libc.MSG_DONTWAIT | Interop.Libc.MSG_NOSIGNAL, route.Target);
+            return sent >= 0 ? new Outcome(OutcomeKind.Value, sent, Errno.None) : Outcome.Fail(Interop.LastErrno());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+"""Tries one way out of an ax app's confinement and reports, as JSON, what the app saw: escape.py ATTEMPT ARGS.
+
+raw NODE_IP              an ICMP echo on a raw AF_INET socket
+packet                   an AF_PACKET socket: which interfaces it sees, and a frame on each
+ipv6 NODE_IP PORT        connect over IPv6, to the v4-mapped node address and to the loopback
+udp IP PORT              a datagram sent with sendto to IP:PORT
+connect IP PORT          a TCP connect to IP:PORT
+fastopen IP PORT         a TCP connection opened by sendto(MSG_FASTOPEN), which skips connect()
+"""
+import errno
+import json
+import socket
+import struct
+import sys
+
+
+def outcome(action):
+    try:
+        result = action()
+        return "OK" if result is None else result
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+
+def icmp_echo():
+    body = struct.pack("!BBHHH", 8, 0, 0, 0x4158, 1) + b"ax-escape"
+    checksum = sum(struct.unpack("!%dH" % (len(body) // 2), body[: len(body) // 2 * 2]))
+    if len(body) % 2:
+        checksum += body[-1] << 8
+    checksum = (checksum >> 16) + (checksum & 0xFFFF)
+    checksum = ~(checksum + (checksum >> 16)) & 0xFFFF
+    return body[:2] + struct.pack("!H", checksum) + body[4:]
+
+
+attempt, args, report = sys.argv[1], sys.argv[2:], {}
+if attempt == "raw":
+    s = None
+
+    def make():
+        global s
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+
+    report["socket"] = outcome(make)
+    if s is not None:
+        report["send"] = outcome(lambda: s.sendto(icmp_echo(), (args[0], 0)) and None)
+elif attempt == "packet":
+    s = None
+
+    def make():
+        global s
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+
+    report["socket"] = outcome(make)
+    report["interfaces"] = sorted(name for _, name in socket.if_nameindex())
+    if s is not None:
+        frame = b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00" + b"ax-escape".ljust(46, b"\0")
+        report["send"] = {name: outcome(lambda: s.sendto(frame, (name, 0)) and None) for name in report["interfaces"]}
+        report["bind_v0"] = outcome(lambda: s.bind(("v0", 0)))
+elif attempt == "ipv6":
+    for name, address in (("mapped", "::ffff:" + args[0]), ("loopback", "::1")):
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.settimeout(5)
+        report[name] = outcome(lambda: s.connect((address, int(args[1]))))
+        s.close()
+elif attempt == "udp":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    report["send"] = outcome(lambda: s.sendto(b"ax-escape", (args[0], int(args[1]))) and None)
+elif attempt == "connect":
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(5)
+    report["connect"] = outcome(lambda: s.connect((args[0], int(args[1]))))
+    if report["connect"] == "OK":
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        reply = b""
+        while chunk := s.recv(4096):
+            reply += chunk
+        report["reply"] = reply.decode(errors="replace")
+elif attempt == "fastopen":
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(5)
+    report["sendto"] = outcome(lambda: s.sendto(b"GET / HTTP/1.0\r\n\r\n", socket.MSG_FASTOPEN, (args[0], int(args[1]))) and None)
+    if report["sendto"] == "OK":
+        report["reply"] = outcome(lambda: s.recv(4096).decode(errors="replace"))
+else:
+    sys.exit("unknown attempt " + attempt)
+print(json.dumps(report), flush=True)
