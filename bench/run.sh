@@ -344,6 +344,7 @@ bench_connect() {
     start_bg connlat-ax ip netns exec "$NS" "$AX" run --ip "$APP_IP" -- "$WORK/connlat" serve 0.0.0.0 7000; ax=$LAST_PID
     wait_tcp_listen 7001
     wait_service "$APP_IP:7000"
+    curl -s --unix-socket "$RUN_DIR/api.sock" http://ax/api/v1/timings >"$WORK/raw/timings-before.json"
     for ((r = 1; r <= RUNS; r++)); do
         for v in $(rotated "$r" direct ax); do
             for mode in block nonblock; do
@@ -359,6 +360,22 @@ bench_connect() {
             done
         done
     done
+    # The daemon's own account of each step of socket() and connect(), over the connect runs only.
+    curl -s --unix-socket "$RUN_DIR/api.sock" http://ax/api/v1/timings >"$WORK/raw/timings-after.json"
+    "$PY" - "$WORK/raw/timings-before.json" "$WORK/raw/timings-after.json" >>"$RAW" <<'PYEOF'
+import json, sys
+def load(path):
+    try:
+        return {(t["call"], t["step"]): (t["count"], t["count"] * t["meanMicroseconds"]) for t in json.load(open(path))}
+    except (OSError, ValueError):
+        return {}
+before, after = load(sys.argv[1]), load(sys.argv[2])
+for key, (count, total) in after.items():
+    c0, t0 = before.get(key, (0, 0.0))
+    if count > c0:
+        print(json.dumps({"workload": "connect_steps", "variant": f"{key[0]}.{key[1]}", "round": 1,
+                          "value": round((total - t0) / (count - c0), 2), "unit": "us", "calls": count - c0}))
+PYEOF
     stop "$direct" "$ax"
 }
 

@@ -145,6 +145,10 @@ def build(meta, records):
     if memory:
         result["daemon_memory"] = memory
 
+    steps = {r["variant"]: {"us": r["value"], "calls": r.get("calls")} for r in records if r["workload"] == "connect_steps"}
+    if steps:
+        result["connect_steps_us"] = steps
+
     lookup = {}
     for variant in ("lookup_hit", "lookup_miss", "route"):
         rows = by(records, "lookup", variant)
@@ -301,6 +305,31 @@ def markdown(res, svg_rel):
             out.append("|---|---|")
             out.extend(cpu_rows)
             out.append("")
+    steps = res.get("connect_steps_us", {})
+    if steps:
+        out.append("### Where a connection's time goes in the daemon")
+        out.append("")
+        out.append("Every client connection under ax traps `socket()` and `connect()`. The daemon times each step of its answer")
+        out.append("(`GET /api/v1/timings`); these are the means over the connect-latency runs above. The app-side latency minus")
+        out.append("the daemon's steps is the notification round trip itself (the kernel waking the daemon's thread and then the app).")
+        out.append("`answer` is the SECCOMP ioctl that answers the app; with `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP` the app runs on the")
+        out.append("daemon's CPU at once, so this step also holds the time until the daemon's thread runs again.")
+        out.append("")
+        out.append("| call | step | mean us |")
+        out.append("|---|---|---|")
+        names = {"receive": "receive the notification", "duplicateFd": "copy the app's descriptor (pidfd_getfd)",
+                 "readArguments": "read the sockaddr (process_vm_readv)", "route": "routing decision (table, labels)",
+                 "kernelCall": "the kernel call made for the app (socket, or connect incl. the loopback handshake)",
+                 "answer": "answer (ADDFD+SEND for socket, SEND for connect)"}
+        for call in ("socket", "connect"):
+            total = 0.0
+            for step, title in names.items():
+                key = f"{call}.{step}"
+                if key in steps:
+                    total += steps[key]["us"]
+                    out.append(f"| {call}() | {title} | {steps[key]['us']:.1f} |")
+            out.append(f"| {call}() | **daemon total** | **{total:.1f}** |")
+        out.append("")
     look = res.get("service_table_ns", {})
     if look:
         out.append("### One service-table lookup")

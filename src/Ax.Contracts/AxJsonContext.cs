@@ -12,6 +12,7 @@ namespace Ax.Contracts;
 [JsonSerializable(typeof(VServiceInfo[]))]
 [JsonSerializable(typeof(ErrorInfo))]
 [JsonSerializable(typeof(NodeInfo))]
+[JsonSerializable(typeof(CallTimingInfo[]))]
 [JsonSerializable(typeof(RunRequest))]
 [JsonSerializable(typeof(RunReply))]
 [JsonSerializable(typeof(SavedApp))]

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Ax.Contracts;
+using Ax.Interception;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -20,6 +22,15 @@ internal static class RestApi
         api.MapGet("/apps", () => TypedResults.Json(views.Apps(), AxJsonContext.Default.AppInfoArray));
         api.MapGet("/servers", () => TypedResults.Json(views.Servers(), AxJsonContext.Default.ServerInfoArray));
         api.MapGet("/sockets", () => TypedResults.Json(views.Sockets(), AxJsonContext.Default.SocketInfoArray));
+        api.MapGet("/timings", () => TypedResults.Json(
+            CallTimings.Snapshot()
+                .Select(static t => new CallTimingInfo(
+                    JsonNamingPolicy.CamelCase.ConvertName(t.Call.ToString()),
+                    JsonNamingPolicy.CamelCase.ConvertName(t.Step.ToString()),
+                    t.Count,
+                    Math.Round(t.MeanMicroseconds, 2)))
+                .ToArray(),
+            AxJsonContext.Default.CallTimingInfoArray));
         api.MapGet("/proxies", () => TypedResults.Json(views.Proxies(), AxJsonContext.Default.ProxyInfoArray));
         routes.MapFallback((HttpContext context) =>
         {

@@ -40,6 +40,7 @@ internal sealed partial class AppSession
         {
             while (_listener.Wait() == ListenerState.Pending)
             {
+                long woke = CallTimings.Now();
                 if (!_listener.TryReceive(out Notification call, out Errno error))
                 {
                     // ENOENT: the caller was interrupted or killed between poll and receive.
@@ -58,6 +59,8 @@ internal sealed partial class AppSession
                     ReleaseOrphans(call.Id);
                 }
 
+                bool timed = CallTimings.TryGetCall(call.Nr, out CallTimings.Call kind);
+                handler.Mark = timed ? CallTimings.Add(kind, CallTimings.Step.Receive, woke) : 0;
                 Outcome outcome;
                 try
                 {
@@ -73,6 +76,10 @@ internal sealed partial class AppSession
                 if (outcome.Kind != OutcomeKind.Answered)
                 {
                     _listener.Respond(call.Id, outcome);
+                    if (timed)
+                    {
+                        CallTimings.Add(kind, CallTimings.Step.Answer, handler.Mark);
+                    }
                 }
             }
         }

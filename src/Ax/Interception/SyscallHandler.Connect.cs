@@ -14,6 +14,7 @@ internal sealed partial class SyscallHandler
     private Outcome HandleConnect(in Notification call, OwnedFd socket, int socketType)
     {
         Errno error = SockAddrReader.TryRead(call.Pid, call.Arg1, call.Arg2, out Ipv4Endpoint destination, out bool unspecified);
+        Mark = CallTimings.Add(CallTimings.Call.Connect, CallTimings.Step.ReadArguments, Mark);
         if (error != Errno.None)
         {
             return Outcome.Fail(error);
@@ -31,6 +32,7 @@ internal sealed partial class SyscallHandler
 
         var proto = socketType == Interop.Libc.SOCK_DGRAM ? TransportProtocol.Udp : TransportProtocol.Tcp;
         RouteDecision route = _node.Router.Route(_app, proto, destination);
+        Mark = CallTimings.Add(CallTimings.Call.Connect, CallTimings.Step.Route, Mark);
         if (route.IsRefused)
         {
             Log.ConnectRefused(_logger, _app.Id, destination.ToString());
@@ -53,6 +55,7 @@ internal sealed partial class SyscallHandler
         if (!blocking)
         {
             error = ConnectAndRemember(socket, route.Target, destination, route);
+            Mark = CallTimings.Add(CallTimings.Call.Connect, CallTimings.Step.KernelCall, Mark);
             return error == Errno.None ? Outcome.Success : Outcome.Fail(error);
         }
 
@@ -61,6 +64,7 @@ internal sealed partial class SyscallHandler
         Interop.Libc.Fcntl(socket.Fd, Interop.Libc.F_SETFL, flags | Interop.Libc.O_NONBLOCK);
         error = ConnectAndRemember(socket, route.Target, destination, route);
         Interop.Libc.Fcntl(socket.Fd, Interop.Libc.F_SETFL, flags);
+        Mark = CallTimings.Add(CallTimings.Call.Connect, CallTimings.Step.KernelCall, Mark);
 
         if (error is Errno.EINPROGRESS or Errno.EALREADY)
         {

@@ -24,8 +24,10 @@ internal sealed partial class SyscallHandler
             return Outcome.Fail(Interop.LastErrno());
         }
 
+        Mark = CallTimings.Add(CallTimings.Call.Socket, CallTimings.Step.KernelCall, Mark);
         using var socket = new OwnedFd(fd);
         long installed = _listener.AddFdAndAnswer(call.Id, fd, (type & Interop.Libc.SOCK_CLOEXEC) != 0);
+        Mark = CallTimings.Add(CallTimings.Call.Socket, CallTimings.Step.Answer, Mark);
         if (installed >= 0)
         {
             return Outcome.Answered;

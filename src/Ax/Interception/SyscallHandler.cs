@@ -24,6 +24,9 @@ internal sealed partial class SyscallHandler : IDisposable
         _logger = logger;
     }
 
+    /// <summary>When the current call's last timed step ended (<see cref="CallTimings"/>); 0 for untimed calls.</summary>
+    internal long Mark { get; set; }
+
     internal Outcome Handle(in Notification call) => call.Nr switch
     {
         Interop.SyscallNumbers.Socket => HandleSocket(call),
@@ -47,6 +50,11 @@ internal sealed partial class SyscallHandler : IDisposable
     private Outcome WithInetSocket(in Notification call, InetSocketHandler handler)
     {
         Errno error = _descriptors.TryDuplicate(call.Pid, call.Fd, out OwnedFd? socket);
+        if (call.Nr == Interop.SyscallNumbers.Connect)
+        {
+            Mark = CallTimings.Add(CallTimings.Call.Connect, CallTimings.Step.DuplicateFd, Mark);
+        }
+
         if (error != Errno.None)
         {
             return error == Errno.ESRCH ? Outcome.Answered : Outcome.Fail(error);
