@@ -15,12 +15,19 @@ internal static class SeccompFilterProgram
     private const ushort BPF_LD_W_ABS = 0x00 | 0x00 | 0x20;
     private const ushort BPF_JMP_JEQ_K = 0x05 | 0x10 | 0x00;
     private const ushort BPF_JMP_JGE_K = 0x05 | 0x30 | 0x00;
+    private const ushort BPF_JMP_JSET_K = 0x05 | 0x40 | 0x00;
     private const ushort BPF_RET_K = 0x06 | 0x00;
 
     // Offsets into struct seccomp_data.
     private const uint OffsetNr = 0;
     private const uint OffsetArch = 4;
     private const uint OffsetArg0Low = 16;
+    private const uint OffsetArg2Low = 16 + (2 * 8);
+    private const uint OffsetArg3Low = 16 + (3 * 8);
+
+    // <linux/socket.h>; EOPNOTSUPP is what the kernel itself answers when fast open is off.
+    private const uint MsgFastOpen = 0x20000000;
+    private const uint EopNotSupp = 95;
     private const uint OffsetArg4Low = 16 + (4 * 8);
     private const uint OffsetArg4High = 16 + (4 * 8) + 4;
 
@@ -44,6 +51,7 @@ internal static class SeccompFilterProgram
         // Labels are resolved after the list is complete: every jump is forward.
         const int Allow = -1;
         const int Notify = -2;
+        const int Refuse = -3;
         var jumps = new List<(int Index, int TrueTarget, int FalseTarget)>();
 
         void JumpIf(ushort code, uint k, int trueTarget, int falseTarget)
@@ -69,6 +77,16 @@ internal static class SeccompFilterProgram
         program.Add(Load(OffsetArg4High));
         JumpIf(BPF_JMP_JEQ_K, 0, Allow, Notify);
 
+        // sendmsg/sendmmsg with MSG_FASTOPEN would dial msg_name without a connect. The filter cannot
+        // read msg_name, but it can read the flags, so fast open is refused right here, with no round
+        // trip; every other sendmsg (the data path) runs in the kernel.
+        JumpIf(BPF_JMP_JEQ_K, Interop.SyscallNumbers.SendMsg, 0, 2);
+        program.Add(Load(OffsetArg2Low));
+        JumpIf(BPF_JMP_JSET_K, MsgFastOpen, Refuse, Allow);
+        JumpIf(BPF_JMP_JEQ_K, Interop.SyscallNumbers.SendMmsg, 0, 2);
+        program.Add(Load(OffsetArg3Low));
+        JumpIf(BPF_JMP_JSET_K, MsgFastOpen, Refuse, Allow);
+
         // socket(AF_INET, ...) only: AF_UNIX and the other families stay in the app's own namespace.
         JumpIf(BPF_JMP_JEQ_K, Interop.SyscallNumbers.Socket, 0, Allow);
         program.Add(Load(OffsetArg0Low));
@@ -78,6 +96,8 @@ internal static class SeccompFilterProgram
         program.Add(Return(SECCOMP_RET_ALLOW));
         int notifyIndex = program.Count;
         program.Add(Return(SECCOMP_RET_USER_NOTIF));
+        int refuseIndex = program.Count;
+        program.Add(Return(SECCOMP_RET_ERRNO | EopNotSupp));
 
         SockFilter[] result = [.. program];
         foreach (var (index, trueTarget, falseTarget) in jumps)
@@ -94,6 +114,7 @@ internal static class SeccompFilterProgram
             {
                 Allow => allowIndex,
                 Notify => notifyIndex,
+                Refuse => refuseIndex,
                 _ => from + 1 + target,
             };
             return checked((byte)(absolute - from - 1));

@@ -10,6 +10,7 @@ internal static partial class Interop
 
         internal const uint SECCOMP_RET_ALLOW = 0x7fff0000;
         internal const uint SECCOMP_RET_USER_NOTIF = 0x7fc00000;
+        internal const uint SECCOMP_RET_ERRNO = 0x00050000;
 
         internal const uint SECCOMP_USER_NOTIF_FLAG_CONTINUE = 1;
         internal const uint SECCOMP_ADDFD_FLAG_SETFD = 1;

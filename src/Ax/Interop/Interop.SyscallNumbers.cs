@@ -10,6 +10,8 @@ internal static partial class Interop
         internal const int GetSockName = 51;
         internal const int GetPeerName = 52;
         internal const int SendTo = 44;
+        internal const int SendMsg = 46;
+        internal const int SendMmsg = 307;
         internal const int Seccomp = 317;
         internal const int PidfdOpen = 434;
         internal const int PidfdGetfd = 438;

@@ -113,6 +113,8 @@ public sealed class EscapeTests
         // sendto(MSG_FASTOPEN) would connect the node socket with no connect() for ax to route.
         Assert.Contains(report.GetProperty("sendto").GetString(), new[] { "EOPNOTSUPP", "ENOTSUP" }); // one errno, two names
         Assert.False(report.TryGetProperty("reply", out _));
+        Assert.Contains(report.GetProperty("sendmsg").GetString(), new[] { "EOPNOTSUPP", "ENOTSUP" });
+        Assert.False(report.TryGetProperty("sendmsg_reply", out _));
     }
 
     [Fact]

@@ -33,6 +33,18 @@ public sealed class SeccompFilterProgramTests
         Assert.Equal(notified ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_ALLOW, Run(AUDIT_ARCH_X86_64, 44, 3, destination));
     }
 
+    [Theory]
+    [InlineData(46, 2, 0u, SECCOMP_RET_ALLOW)]                      // sendmsg: the data path
+    [InlineData(46, 2, 0x4000u, SECCOMP_RET_ALLOW)]                 // sendmsg(MSG_NOSIGNAL)
+    [InlineData(46, 2, 0x20000000u, SECCOMP_RET_ERRNO | 95)]        // sendmsg(MSG_FASTOPEN): EOPNOTSUPP
+    [InlineData(46, 2, 0x20004000u, SECCOMP_RET_ERRNO | 95)]
+    [InlineData(307, 3, 0u, SECCOMP_RET_ALLOW)]                     // sendmmsg
+    [InlineData(307, 3, 0x20000000u, SECCOMP_RET_ERRNO | 95)]       // sendmmsg(MSG_FASTOPEN)
+    public void FastOpenThroughSendmsg_IsRefusedInTheFilter(int nr, int flagsArg, uint flags, uint expected)
+    {
+        Assert.Equal(expected, Run(AUDIT_ARCH_X86_64, nr, 3, flagsArg: flagsArg, flags: flags));
+    }
+
     [Fact]
     public void OtherAbis_AreLeftAlone()
     {
@@ -40,8 +52,8 @@ public sealed class SeccompFilterProgramTests
         Assert.Equal(SECCOMP_RET_ALLOW, Run(AUDIT_ARCH_X86_64, (int)(X32_SYSCALL_BIT | 42), 2));
     }
 
-    /// <summary>A tiny interpreter for the instructions the program uses (ld abs, jeq, jge, ret).</summary>
-    private static uint Run(uint arch, int nr, ulong arg0, ulong arg4 = 0)
+    /// <summary>A tiny interpreter for the instructions the program uses (ld abs, jeq, jge, jset, ret).</summary>
+    private static uint Run(uint arch, int nr, ulong arg0, ulong arg4 = 0, int flagsArg = -1, uint flags = 0)
     {
         var program = SeccompFilterProgram.Build();
         uint accumulator = 0;
@@ -56,6 +68,9 @@ public sealed class SeccompFilterProgramTests
                         0 => (uint)nr,
                         4 => arch,
                         16 => (uint)arg0,
+                        32 when flagsArg == 2 => flags,
+                        40 when flagsArg == 3 => flags,
+                        32 or 40 => 0,
                         48 => (uint)arg4,
                         52 => (uint)(arg4 >> 32),
                         _ => throw new InvalidOperationException($"unexpected load at {instruction.K}"),
@@ -66,6 +81,9 @@ public sealed class SeccompFilterProgramTests
                     break;
                 case 0x35:
                     pc += accumulator >= instruction.K ? instruction.JumpTrue : instruction.JumpFalse;
+                    break;
+                case 0x45:
+                    pc += (accumulator & instruction.K) != 0 ? instruction.JumpTrue : instruction.JumpFalse;
                     break;
                 case 0x06:
                     return instruction.K;

@@ -5,7 +5,7 @@ packet                   an AF_PACKET socket: which interfaces it sees, and a fr
 ipv6 NODE_IP PORT        connect over IPv6, to the v4-mapped node address and to the loopback
 udp IP PORT              a datagram sent with sendto to IP:PORT
 connect IP PORT          a TCP connect to IP:PORT
-fastopen IP PORT         a TCP connection opened by sendto(MSG_FASTOPEN), which skips connect()
+fastopen IP PORT         a TCP connection opened by sendto or sendmsg(MSG_FASTOPEN), which skips connect()
 """
 import errno
 import json
@@ -81,6 +81,12 @@ elif attempt == "fastopen":
     report["sendto"] = outcome(lambda: s.sendto(b"GET / HTTP/1.0\r\n\r\n", socket.MSG_FASTOPEN, (args[0], int(args[1]))) and None)
     if report["sendto"] == "OK":
         report["reply"] = outcome(lambda: s.recv(4096).decode(errors="replace"))
+    # The same through sendmsg, whose msg_name the seccomp filter cannot read.
+    m = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    m.settimeout(5)
+    report["sendmsg"] = outcome(lambda: m.sendmsg([b"GET / HTTP/1.0\r\n\r\n"], [], socket.MSG_FASTOPEN, (args[0], int(args[1]))) and None)
+    if report["sendmsg"] == "OK":
+        report["sendmsg_reply"] = outcome(lambda: m.recv(4096).decode(errors="replace"))
 else:
     sys.exit("unknown attempt " + attempt)
 print(json.dumps(report), flush=True)
