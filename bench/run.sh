@@ -14,7 +14,9 @@
 #
 # Knobs (environment):
 #   BENCH_RUNS=5           measured runs (rounds) per workload and variant; figures are medians
-#   BENCH_SECONDS=5        seconds per iperf3 / wrk run
+#   BENCH_SECONDS=5        seconds per wrk run
+#   BENCH_IPERF_SECONDS=20 seconds per iperf3 run (a single stream's rate wanders; 5 s runs could not
+#                          tell 0.96x from 0.99x)
 #   BENCH_CONNECTS=2000    connect() calls per connect-latency run (after 200 warm-up connects)
 #   BENCH_LAUNCH_RUNS=20   hyperfine runs per command per round (launch overhead)
 #   BENCH_APPS=100         apps (`ax run -- sleep`) for the daemon RSS figure
@@ -38,6 +40,7 @@ QUICK=${BENCH_QUICK:-0}
 if [[ $QUICK == 1 ]]; then
     RUNS=${BENCH_RUNS:-2}
     SECS=${BENCH_SECONDS:-1}
+    IPERF_SECS=${BENCH_IPERF_SECONDS:-1}
     CONNECTS=${BENCH_CONNECTS:-300}
     LAUNCH_RUNS=${BENCH_LAUNCH_RUNS:-5}
     APPS=${BENCH_APPS:-10}
@@ -47,6 +50,7 @@ if [[ $QUICK == 1 ]]; then
 else
     RUNS=${BENCH_RUNS:-5}
     SECS=${BENCH_SECONDS:-5}
+    IPERF_SECS=${BENCH_IPERF_SECONDS:-20}
     CONNECTS=${BENCH_CONNECTS:-2000}
     LAUNCH_RUNS=${BENCH_LAUNCH_RUNS:-20}
     APPS=${BENCH_APPS:-100}
@@ -77,7 +81,7 @@ die() { log "error: $*"; exit 1; }
 
 [[ $(id -u) == 0 ]] || die "run as root (the suite makes a network namespace): sudo make bench"
 [[ -x $AX ]] || die "no ax binary at $AX; run 'make build' first"
-for n in RUNS SECS CONNECTS LAUNCH_RUNS APPS SERVICES HAPROXY_THREADS NGINX_WORKERS; do
+for n in RUNS SECS IPERF_SECS CONNECTS LAUNCH_RUNS APPS SERVICES HAPROXY_THREADS NGINX_WORKERS; do
     [[ ${!n} =~ ^[0-9]+$ ]] || die "$n must be a number, not '${!n}'"
 done
 (( RUNS >= 1 && SECS >= 1 && CONNECTS >= 1 )) || die "BENCH_RUNS, BENCH_SECONDS and BENCH_CONNECTS must be at least 1"
@@ -398,7 +402,7 @@ iperf_run() { # VARIANT ROUND
 }
 
 bench_iperf3() {
-    log "iperf3: ${SECS}s single stream, $RUNS rounds x ${#VARIANTS[@]} variants"
+    log "iperf3: ${IPERF_SECS}s single stream, $RUNS rounds x ${#VARIANTS[@]} variants"
     local sd sa r v
     start_bg iperf3-direct ip netns exec "$NS" iperf3 -s -4 -p 5201; sd=$LAST_PID
     start_bg iperf3-ax ip netns exec "$NS" "$AX" run --ip "$APP_IP" -- iperf3 -s -4 -p 5201; sa=$LAST_PID
@@ -408,12 +412,13 @@ bench_iperf3() {
     local saved=$SECS
     SECS=1
     for v in "${VARIANTS[@]}"; do iperf_run "$v" 0; done # warm-up, not kept
-    SECS=$saved
+    SECS=$IPERF_SECS
     sed -i '/"round":0,/d' "$RAW"
     for ((r = 1; r <= RUNS; r++)); do
         for v in $(rotated "$r" "${VARIANTS[@]}"); do iperf_run "$v" "$r"; done
     done
     stop "${PROXY_PIDS[@]}" "$sa" "$sd"
+    SECS=$saved
 }
 
 # 2./3. wrk against nginx, keep-alive or one connection per request.
@@ -593,7 +598,7 @@ ELAPSED=$((SECONDS - START_S))
 
 # The exact command: make bench (or the script), with the knobs that were set.
 cmd=""
-for n in BENCH_QUICK BENCH_RUNS BENCH_SECONDS BENCH_CONNECTS BENCH_LAUNCH_RUNS BENCH_APPS BENCH_SERVICES BENCH_WORKLOADS BENCH_HAPROXY_THREADS BENCH_NGINX_WORKERS BENCH_TW_BUCKETS; do
+for n in BENCH_QUICK BENCH_RUNS BENCH_SECONDS BENCH_IPERF_SECONDS BENCH_CONNECTS BENCH_LAUNCH_RUNS BENCH_APPS BENCH_SERVICES BENCH_WORKLOADS BENCH_HAPROXY_THREADS BENCH_NGINX_WORKERS BENCH_TW_BUCKETS; do
     [[ -n ${!n:-} ]] && cmd+="$n=${!n} "
 done
 if [[ -n ${MAKELEVEL:-} ]]; then cmd+="make bench"; else cmd+="bash bench/run.sh"; fi
@@ -619,7 +624,7 @@ cat >"$WORK/raw/meta.json" <<EOF
     "dirty": $([[ -n $(git -C "$REPO" status --porcelain -- src 2>/dev/null) ]] && echo true || echo false)
   },
   "config": {
-    "runs": $RUNS, "seconds": $SECS, "connects": $CONNECTS, "launch_runs": $LAUNCH_RUNS,
+    "runs": $RUNS, "seconds": $SECS, "iperf_seconds": $IPERF_SECS, "connects": $CONNECTS, "launch_runs": $LAUNCH_RUNS,
     "apps": $APPS, "services": $SERVICES, "wrk_threads": $WRK_THREADS, "wrk_connections": $WRK_CONNS,
     "haproxy_threads": $HAPROXY_THREADS, "nginx_workers": $NGINX_WORKERS, "workloads": "$WORKLOADS",
     "tcp_max_tw_buckets": $(ip netns exec "$NS" sysctl -n net.ipv4.tcp_max_tw_buckets)

@@ -187,7 +187,7 @@ def markdown(res, svg_rel):
     if tools:
         out.append("Tools: " + ", ".join(f"{k} {v}" for k, v in tools.items()) + ".")
     out.append(f"Each figure is the median of {c['runs']} runs, with the min–max range in parentheses; "
-               f"iperf3 and wrk runs last {c['seconds']} s, a connect-latency run is {c['connects']} connects, "
+               f"iperf3 runs last {c.get('iperf_seconds', c['seconds'])} s and wrk runs {c['seconds']} s, a connect-latency run is {c['connects']} connects, "
                f"a launch run is hyperfine's median of {c['launch_runs']} launches. HAProxy nbthread {c['haproxy_threads']}, "
                f"nginx worker_processes {c['nginx_workers']}"
                + (f", net.ipv4.tcp_max_tw_buckets {c['tcp_max_tw_buckets']} in the node namespace" if "tcp_max_tw_buckets" in c else "")
@@ -274,7 +274,8 @@ def markdown(res, svg_rel):
     for key, (title, unit, _) in THROUGHPUT.items():
         a = w.get(key, {}).get("variants", {}).get("ax", {})
         if "daemon_cpu_s_median" in a:
-            cpu_rows.append(f"| {title} | {a['daemon_cpu_s_median']:.2f} s per {c['seconds']} s run |")
+            secs = c.get("iperf_seconds", c["seconds"]) if key == "iperf3" else c["seconds"]
+            cpu_rows.append(f"| {title} | {a['daemon_cpu_s_median']:.2f} s per {secs} s run |")
     mem = res.get("daemon_memory", {})
     if mem or cpu_rows:
         out.append("### The ax daemon")
