@@ -128,39 +128,8 @@ PY=$(command -v python3)
 declare -a PIDS=()
 LAST_PID=
 
-# start_bg NAME CMD...: runs CMD in the background with output in $WORK/logs/NAME.log.
-start_bg() {
-    local name=$1; shift
-    "$@" >"$WORK/logs/$name.log" 2>&1 &
-    LAST_PID=$!
-    PIDS+=("$LAST_PID")
-}
-
-# ours PID: the process is alive and still our child (so the pid was not reused by someone else's).
-ours() {
-    local pid=$1 stat
-    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }            # fields after "(comm) "
-    local -a f=($stat)
-    [[ ${f[0]} != Z && ${f[1]} == "$$" ]]
-}
-
-# stop PID...: SIGTERM, then SIGKILL after 3 s, only for processes that are ours.
-stop() {
-    local pid i
-    local -a alive=()
-    for pid in "$@"; do
-        if ours "$pid"; then kill -TERM "$pid" 2>/dev/null || true; alive+=("$pid"); fi
-    done
-    for ((i = 0; i < 30 && ${#alive[@]} > 0; i++)); do
-        local -a still=()
-        for pid in "${alive[@]}"; do ours "$pid" && still+=("$pid"); done
-        alive=("${still[@]+"${still[@]}"}")
-        ((${#alive[@]})) && sleep 0.1
-    done
-    for pid in "${alive[@]+"${alive[@]}"}"; do kill -KILL "$pid" 2>/dev/null || true; done
-    for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
-}
+# start_bg, ours, stop
+source "$BENCH_DIR/lib/procs.sh"
 
 DAEMON_PID=
 cleanup() {

@@ -52,37 +52,9 @@ PY=$(command -v python3) || die "python3 is needed (apt-get install python3)"
 
 declare -a PIDS=()
 LAST_PID=
-start_bg() { # NAME CMD...
-    local name=$1; shift
-    "$@" >"$WORK/logs/$name.log" 2>&1 &   # an external command, not a shell function: $! is then its pid
-    LAST_PID=$!
-    PIDS+=("$LAST_PID")
-}
 
-# ours PID: alive, not a zombie, and our child (the pid was not reused by someone else's process).
-ours() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    local -a f=($stat)
-    [[ ${f[0]} != Z && ${f[1]} == "$$" ]]
-}
-
-stop() { # PID...: SIGTERM, SIGKILL after 3 s; only our own children
-    local pid i
-    local -a alive=()
-    for pid in "$@"; do
-        if ours "$pid"; then kill -TERM "$pid" 2>/dev/null || true; alive+=("$pid"); fi
-    done
-    for ((i = 0; i < 30 && ${#alive[@]} > 0; i++)); do
-        local -a still=()
-        for pid in "${alive[@]}"; do ours "$pid" && still+=("$pid"); done
-        alive=("${still[@]+"${still[@]}"}")
-        ((${#alive[@]})) && sleep 0.1
-    done
-    for pid in "${alive[@]+"${alive[@]}"}"; do kill -KILL "$pid" 2>/dev/null || true; done
-    for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
-}
+# start_bg, ours, stop
+source "$BENCH_DIR/lib/procs.sh"
 
 DAEMON_PID=
 SAMPLER_PID=
