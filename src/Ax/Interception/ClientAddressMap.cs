@@ -24,12 +24,21 @@ internal sealed class ClientAddressMap
     private readonly ConcurrentDictionary<Ipv4Endpoint, uint> _clients = new();
     private readonly object _gate = new();
     private int _inFlight;
+    private int _waiters;
 
     internal void BeginConnect() => Interlocked.Increment(ref _inFlight);
 
     internal void EndConnect()
     {
+        // Dekker-style with the waiter: both sides write with a full fence, then read the other's
+        // counter, so a getpeername about to wait is always seen here, and the lock is taken on the
+        // connect path only when someone waits.
         Interlocked.Decrement(ref _inFlight);
+        if (Volatile.Read(ref _waiters) == 0)
+        {
+            return;
+        }
+
         lock (_gate)
         {
             Monitor.PulseAll(_gate);
@@ -51,7 +60,12 @@ internal sealed class ClientAddressMap
     /// <summary>As <see cref="TryGet"/>, but a miss waits while some client connect is still being recorded.</summary>
     internal bool TryGetOrWait(Ipv4Endpoint hostAddr, out uint clientIp)
     {
-        if (_clients.TryGetValue(hostAddr, out clientIp) || Volatile.Read(ref _inFlight) == 0)
+        if (_clients.TryGetValue(hostAddr, out clientIp))
+        {
+            return true;
+        }
+
+        if (Volatile.Read(ref _inFlight) == 0)
         {
             return _clients.TryGetValue(hostAddr, out clientIp);
         }
@@ -59,16 +73,24 @@ internal sealed class ClientAddressMap
         long deadline = Environment.TickCount64 + (long)MaxWait.TotalMilliseconds;
         lock (_gate)
         {
-            while (!_clients.TryGetValue(hostAddr, out clientIp) && Volatile.Read(ref _inFlight) > 0)
+            Interlocked.Increment(ref _waiters);
+            try
             {
-                long left = deadline - Environment.TickCount64;
-                if (left <= 0 || !Monitor.Wait(_gate, (int)left))
+                while (!_clients.TryGetValue(hostAddr, out clientIp) && Volatile.Read(ref _inFlight) > 0)
                 {
-                    return _clients.TryGetValue(hostAddr, out clientIp);
+                    long left = deadline - Environment.TickCount64;
+                    if (left <= 0 || !Monitor.Wait(_gate, (int)left))
+                    {
+                        return _clients.TryGetValue(hostAddr, out clientIp);
+                    }
                 }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiters);
             }
         }
 
-        return _clients.ContainsKey(hostAddr);
+        return _clients.TryGetValue(hostAddr, out clientIp);
     }
 }
