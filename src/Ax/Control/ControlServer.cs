@@ -9,23 +9,23 @@ using Microsoft.Extensions.Logging;
 namespace Ax.Control;
 
 /// <summary>
-/// The daemon's control socket (run-dir/ax.sock). <c>ax run</c> introduces its app here, then passes
-/// the seccomp listener of the filter it installed; from that message on, the daemon serves the app.
+/// The daemon's control socket (run-dir/ax.sock). <c>ax run</c> introduces its app here, with the
+/// seccomp listener of the filter it installed; from that message on, the daemon serves the app.
 /// </summary>
 internal sealed partial class ControlServer : IDisposable
 {
-    internal const string ListenerMessage = "listener";
-    internal const string ReadyMessage = "ready";
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
     private readonly SeqpacketSocket _socket;
     private readonly NodeContext _node;
     private readonly ILogger _logger;
+    private readonly NamespacePool? _namespaces;
 
-    internal ControlServer(SeqpacketSocket socket, NodeContext node)
+    internal ControlServer(SeqpacketSocket socket, NodeContext node, NamespacePool? namespaces = null)
     {
         _socket = socket;
         _node = node;
+        _namespaces = namespaces;
         _logger = node.LoggerFactory.CreateLogger("Ax.Control");
     }
 
@@ -38,8 +38,9 @@ internal sealed partial class ControlServer : IDisposable
             Errno error = _socket.TryAccept(out SeqpacketSocket? connection);
             if (error == Errno.None)
             {
-                var worker = new Thread(() => Serve(connection!)) { IsBackground = true, Name = "ax-control-run" };
-                worker.Start();
+                // A pool thread, not a new one: the launcher sends its request as it connects, so the
+                // handshake is short, and starting a thread would add its cost to every `ax run`.
+                ThreadPool.UnsafeQueueUserWorkItem(static state => state.Server.Serve(state.Connection), (Server: this, Connection: connection!), preferLocal: false);
                 continue;
             }
 
@@ -70,19 +71,43 @@ internal sealed partial class ControlServer : IDisposable
         }
     }
 
+    /// <summary>
+    /// One message each way. The launcher sends its request with the seccomp listener of the filter it
+    /// has already installed; the daemon answers with the app's id (or why it refuses), and, when the
+    /// app wants a network namespace and one is ready, that namespace's descriptor. Every `ax run` pays
+    /// this exchange before its app starts, and on this class of machine each wake-up of the other side
+    /// costs tens of microseconds, so it is one round trip, not two (BENCHMARKS.md, "launch overhead").
+    /// </summary>
     private void Handshake(SeqpacketSocket connection)
     {
-        if (connection.TryReceive(out string text, out OwnedFd? stray) != Errno.None)
+        if (connection.TryReceive(out string text, out OwnedFd? listenerFd) != Errno.None)
         {
-            stray?.Dispose();
+            listenerFd?.Dispose();
             return;
         }
 
-        stray?.Dispose();
+        try
+        {
+            Admit(connection, text, ref listenerFd);
+        }
+        finally
+        {
+            listenerFd?.Dispose(); // null once the session owns it
+        }
+    }
+
+    private void Admit(SeqpacketSocket connection, string text, ref OwnedFd? listenerFd)
+    {
         RunRequest? request = JsonSerializer.Deserialize(text, AxJsonContext.Default.RunRequest);
         if (request is null)
         {
             connection.TrySend(Reply(null, "the run request was empty"));
+            return;
+        }
+
+        if (listenerFd is null)
+        {
+            connection.TrySend(Reply(null, "the run request came without the app's seccomp listener; the launcher and the daemon differ in version, restart the daemon"));
             return;
         }
 
@@ -93,19 +118,6 @@ internal sealed partial class ControlServer : IDisposable
         }
 
         string appId = _node.Apps.NewId();
-        if (connection.TrySend(Reply(appId, null, Ipv4Endpoint.FormatAddress(_node.NodeIp), _node.ResolvConf)) != Errno.None)
-        {
-            return;
-        }
-
-        // The launcher now unshares, installs its filter and sends the listener.
-        Errno error = connection.TryReceive(out string message, out OwnedFd? listenerFd);
-        if (error != Errno.None || message != ListenerMessage || listenerFd is null)
-        {
-            listenerFd?.Dispose();
-            return;
-        }
-
         var credentials = connection.PeerCredentials();
         var app = new AppRecord(
             appId,
@@ -118,7 +130,6 @@ internal sealed partial class ControlServer : IDisposable
         {
             Expose = expose,
         };
-        var listener = new SeccompListener(listenerFd);
         if (request.Name is not null && request.Ip is null)
         {
             app = _node.Apps.AddWithNameAddress(app);
@@ -128,17 +139,31 @@ internal sealed partial class ControlServer : IDisposable
             _node.Apps.Add(app);
         }
 
-        // Saved and handed to the keeper before the session starts, so that the session's end (which
-        // removes both) always comes after.
+        // The keeper holds the listener before the app may start; the app's first trapped call then waits
+        // in the kernel until the session below reads it.
+        var listener = new SeccompListener(listenerFd);
+        listenerFd = null;
+        _node.Keeper.Hold(app.Id, listener);
+
+        // With a ready network namespace for the app, the reply carries its descriptor (SCM_RIGHTS) and
+        // the launcher enters it instead of making one; without, the launcher makes its own.
+        using (OwnedFd? readyNamespace = request.NewNetns ? _namespaces?.TryTake() : null)
+        {
+            string reply = Reply(appId, null, Ipv4Endpoint.FormatAddress(_node.NodeIp), _node.ResolvConf);
+            connection.TrySend(reply, readyNamespace?.Fd ?? -1);
+        }
+
+        // Saved before the session starts, so that the session's end (which removes the file and the
+        // keeper's copy) always comes after. A daemon that dies in between restores this app with defaults.
         if (!_node.State.TrySaveApp(app))
         {
             Log.NotSaved(_logger, app.Id);
         }
 
-        _node.Keeper.Hold(app.Id, listener);
+        // Should the launcher have died before reading the reply, its listener reports the app gone and
+        // the session ends at once, removing what was added above.
         new AppSession(app, _node, listener).Start();
         Log.AppStarted(_logger, app.Id, app.Name, app.IpText, string.Join(' ', app.Command));
-        connection.TrySend(ReadyMessage);
     }
 
     private bool TryValidate(RunRequest request, out uint ip, out LabelSet? labels, out List<ExposeRule> expose, out string? problem)

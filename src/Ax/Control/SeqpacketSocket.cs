@@ -148,7 +148,9 @@ internal sealed unsafe class SeqpacketSocket : IDisposable
     {
         text = string.Empty;
         passedFd = null;
-        byte[] buffer = new byte[MaxMessage];
+
+        // Not zeroed: the kernel writes what is read, and zeroing 64 KiB would touch 16 fresh pages.
+        byte[] buffer = GC.AllocateUninitializedArray<byte>(MaxMessage);
         fixed (byte* data = buffer)
         {
             var iov = new Interop.Libc.IoVec { Base = data, Length = (nuint)buffer.Length };

@@ -50,7 +50,12 @@ internal static partial class DaemonHost
         uint nodeIp = NodeAddress.Resolve(options.NodeInterface);
         string nodeName = options.NodeName ?? System.Net.Dns.GetHostName();
 
-        var builder = WebApplication.CreateSlimBuilder();
+        // The daemon takes no settings from files or the environment: its options are its flags. The
+        // builder's default appsettings.json source would also watch the working directory recursively
+        // (one inotify watch per directory, woken by every state file the daemon writes; started from /
+        // it would walk the whole file system), so it is told not to watch, and every source is dropped.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -119,7 +124,9 @@ internal static partial class DaemonHost
 
         // Apps may run as any user (--new-netns=false needs no root), so anyone may introduce an app.
         Interop.Libc.Chmod(controlSocket, 0x1b6 /* 0666 */);
-        using var control = new ControlServer(controlListener!, node);
+        using var namespaces = new NamespacePool(loggerFactory.CreateLogger("Ax.Control"));
+        namespaces.Start();
+        using var control = new ControlServer(controlListener!, node, namespaces);
         using var sweeper = new ListenerSweeper(services, bindings, loggerFactory.CreateLogger("Ax.ServiceTable"), TimeProvider.System, ListenerSweeper.DefaultPeriod);
 
         try

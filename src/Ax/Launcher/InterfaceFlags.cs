@@ -11,7 +11,9 @@ internal static unsafe class InterfaceFlags
     /// <summary>Sets IFF_UP on the interface (SIOCGIFFLAGS, then SIOCSIFFLAGS; netdevice(7)).</summary>
     internal static Errno TryBringUp(string name)
     {
-        int fd = Interop.Libc.Socket(Interop.Libc.AF_INET, Interop.Libc.SOCK_DGRAM | Interop.Libc.SOCK_CLOEXEC, 0);
+        // An AF_UNIX socket: interface ioctls work on a socket of any family, and the launcher may call
+        // this under its own filter, which sends every AF_INET socket() to the daemon.
+        int fd = Interop.Libc.Socket(Interop.Libc.AF_UNIX, Interop.Libc.SOCK_DGRAM | Interop.Libc.SOCK_CLOEXEC, 0);
         if (fd < 0)
         {
             return Interop.LastErrno();

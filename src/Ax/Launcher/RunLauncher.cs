@@ -1,13 +1,15 @@
 using Ax.Cli;
 using Ax.Contracts;
 using Ax.Control;
+using Ax.Interception;
 using Ax.Policy;
 
 namespace Ax.Launcher;
 
 /// <summary>
-/// <c>ax run</c>: introduces the app to the daemon, moves into a new network namespace, installs the
-/// seccomp filter, hands the listener to the daemon and becomes the app with execve. Because ax becomes
+/// <c>ax run</c>: installs the seccomp filter, introduces the app to the daemon with the filter's
+/// listener, moves into the network namespace the daemon answers with (or a new one) and becomes the
+/// app with execve. Because ax becomes
 /// the app (same pid), the app's exit status, stdio and signals are the caller's as if ax were not there.
 /// </summary>
 internal static class RunLauncher
@@ -72,8 +74,16 @@ internal static class RunLauncher
 
         using (control)
         {
-            RunReply reply = Introduce(control!, options);
-            EnterNamespace(options);
+            // The filter goes in first, so one message carries the request and the listener and one
+            // answer brings the app's id and its namespace. From here on this thread must make no AF_INET
+            // socket and no bind/connect/listen of its own before execve: the daemon would serve them.
+            int listener = InstallFilter();
+            RunReply reply = Introduce(control!, options, listener, out OwnedFd? readyNamespace);
+            using (readyNamespace)
+            {
+                EnterNamespace(options, readyNamespace);
+            }
+
             if (options.Interface is not null)
             {
                 AppInterface.Create(options.Interface, ParseNodeIp(reply));
@@ -83,8 +93,6 @@ internal static class RunLauncher
             {
                 ResolverOverride.Apply(reply.ResolvConf);
             }
-
-            HandOverListener(control!);
         }
 
         List<byte[]> environment = ProgramExecutor.Environment(user?.Environment);
@@ -99,8 +107,9 @@ internal static class RunLauncher
             error == Errno.ENOENT ? CommandNotFoundExit : CommandNotExecutableExit);
     }
 
-    private static RunReply Introduce(SeqpacketSocket control, RunOptions options)
+    private static RunReply Introduce(SeqpacketSocket control, RunOptions options, int listener, out OwnedFd? readyNamespace)
     {
+        readyNamespace = null;
         var request = new RunRequest(
             options.Ip,
             options.Name,
@@ -108,14 +117,23 @@ internal static class RunLauncher
             options.NewNetns,
             options.Command,
             options.Expose);
-        if (control.TrySend(ControlCodec.WriteRequest(request)) != Errno.None ||
-            control.TryReceive(out string text, out var stray) != Errno.None)
+        Errno sent = control.TrySend(ControlCodec.WriteRequest(request), listener);
+        Interop.Libc.Close(listener);
+        if (sent != Errno.None || control.TryReceive(out string text, out var stray) != Errno.None)
         {
             throw new CliException("the ax daemon closed the connection before accepting the app; see the daemon's log");
         }
 
-        stray?.Dispose();
         RunReply? reply = ControlCodec.ReadReply(text);
+        if (reply is { Error: null } && options.NewNetns)
+        {
+            readyNamespace = stray; // a network namespace the daemon made ahead of time, if it had one
+        }
+        else
+        {
+            stray?.Dispose();
+        }
+
         if (reply is null)
         {
             throw new CliException("the ax daemon sent an empty answer; see the daemon's log");
@@ -134,9 +152,15 @@ internal static class RunLauncher
             ? nodeIp
             : throw new CliException("the ax daemon did not say its node IP, which --interface needs; update the daemon");
 
-    private static void EnterNamespace(RunOptions options)
+    private static void EnterNamespace(RunOptions options, OwnedFd? readyNamespace)
     {
         if (!options.NewNetns)
+        {
+            return;
+        }
+
+        // The daemon's ready namespace already has lo up. Should entering it fail, make one as before.
+        if (readyNamespace is not null && Interop.Libc.Setns(readyNamespace.Fd, Interop.Libc.CLONE_NEWNET) == 0)
         {
             return;
         }
@@ -153,7 +177,7 @@ internal static class RunLauncher
         }
     }
 
-    private static void HandOverListener(SeqpacketSocket control)
+    private static int InstallFilter()
     {
         Errno error = SeccompInstaller.TryInstall(out int listener);
         if (error != Errno.None)
@@ -163,13 +187,6 @@ internal static class RunLauncher
                 : $"could not install the seccomp filter ({error})");
         }
 
-        error = control.TrySend(ControlServer.ListenerMessage, listener);
-        Interop.Libc.Close(listener);
-        if (error != Errno.None || control.TryReceive(out string ready, out var stray) != Errno.None || ready != ControlServer.ReadyMessage)
-        {
-            throw new CliException("the ax daemon did not take over the app's network calls; see the daemon's log");
-        }
-
-        stray?.Dispose();
+        return listener;
     }
 }

@@ -19,6 +19,25 @@ public sealed class ControlCodecTests
         Assert.Equal(JsonSerializer.Serialize(request, AxJsonContext.Default.RunRequest), JsonSerializer.Serialize(read, AxJsonContext.Default.RunRequest));
     }
 
+    [Theory]
+    [InlineData("back\\slash")]
+    [InlineData("tab\there, newline\nthere, return\r")]
+    [InlineData("bell\u0007 and nul\u0000 and escape\u001b")]
+    [InlineData("quote \" and unicode \u00e9\u4e2d\U0001F600")]
+    [InlineData("")]
+    public void Request_WithCharactersThatNeedEscaping_ReachesTheDaemonUnchanged(string argument)
+    {
+        var request = new RunRequest(null, null, ["zone=default"], true, ["sh", "-c", argument], null);
+
+        RunRequest? read = JsonSerializer.Deserialize(ControlCodec.WriteRequest(request), AxJsonContext.Default.RunRequest);
+
+        Assert.NotNull(read);
+        Assert.Equal(["sh", "-c", argument], read.Command);
+        Assert.Null(read.Ip);
+        Assert.Null(read.Expose);
+        Assert.True(read.NewNetns);
+    }
+
     [Fact]
     public void Request_WrittenByTheLauncher_HasEveryFieldTheDaemonKnows()
     {

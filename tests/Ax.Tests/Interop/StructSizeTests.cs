@@ -29,6 +29,9 @@ public sealed class StructSizeTests
     }
 
     [Fact]
+    public void SchedParam_MatchesSchedH() => Assert.Equal(4, Unsafe.SizeOf<global::Interop.Libc.SchedParam>());
+
+    [Fact]
     public void UserAndNetlinkStructs_MatchTheirHeaders()
     {
         Assert.Equal(48, Unsafe.SizeOf<global::Interop.Libc.Passwd>());
