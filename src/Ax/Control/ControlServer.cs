@@ -38,9 +38,20 @@ internal sealed partial class ControlServer : IDisposable
             Errno error = _socket.TryAccept(out SeqpacketSocket? connection);
             if (error == Errno.None)
             {
-                // A pool thread, not a new one: the launcher sends its request as it connects, so the
-                // handshake is short, and starting a thread would add its cost to every `ax run`.
-                ThreadPool.UnsafeQueueUserWorkItem(static state => state.Server.Serve(state.Connection), (Server: this, Connection: connection!), preferLocal: false);
+                // The launcher sends its request as it connects, so its message is normally queued by the
+                // time it is accepted, and the short handshake runs on a pool thread: starting a thread would
+                // add its cost to every `ax run`. A connection with nothing to read yet may wait up to the
+                // handshake timeout, so it gets a thread of its own and can never hold up the pool (which
+                // also serves the REST API), however many such connections a local user opens.
+                if (connection!.HasPendingInput())
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(static state => state.Server.Serve(state.Connection), (Server: this, Connection: connection), preferLocal: false);
+                }
+                else
+                {
+                    new Thread(() => Serve(connection)) { IsBackground = true, Name = "ax-control-run" }.Start();
+                }
+
                 continue;
             }
 

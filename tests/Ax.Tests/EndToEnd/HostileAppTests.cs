@@ -64,6 +64,27 @@ public sealed class HostileAppTests
             $"daemon RSS grew from {firstRoundRss} KiB after round 1 to {lastRoundRss} KiB after round {Rounds}");
     }
 
+    [Fact]
+    public void ManyIdleControlConnections_DoNotHoldUpNewAppsOrTheApi()
+    {
+        using var node = TestNode.Create();
+
+        // Each idle connection may wait for its request up to the daemon's handshake timeout (10 s); a
+        // local user opening many must not make other users' launches or the REST API wait for them.
+        using var idle = node.Start(["python3", Scripts.Path("idle_control.py"), Path.Combine(node.RunDir, "ax.sock"), "150", "30"], ax: false);
+        Wait.Until(() => idle.Output.Contains("open 150", StringComparison.Ordinal), TimeSpan.FromSeconds(20), () => idle.Output);
+
+        for (int i = 0; i < 5; i++)
+        {
+            CommandResult run = node.Run(["run", "--", "sh", "-c", "echo launched"], ax: true, timeout: TimeSpan.FromSeconds(5));
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Equal("launched", run.Stdout.Trim());
+        }
+
+        CommandResult apps = node.Run(["get", "apps"], ax: true, timeout: TimeSpan.FromSeconds(5));
+        Assert.True(apps.ExitCode == 0, apps.ToString());
+    }
+
     private static void WaitForServiceTableToSettle(TestNode node) =>
         Wait.Until(() => node.Servers().Length == 1, TimeSpan.FromSeconds(15), () => node.Ax("get", "servers").Stdout);
 
