@@ -115,6 +115,39 @@ public sealed class RunOptionsTests
     }
 
     [Fact]
+    public void NewNetns_EveryAppGetsANamespaceOfItsOwn_WithOnlyLoopbackUp()
+    {
+        // The daemon makes namespaces ahead of time for launches to enter; each must go to one app only.
+        // The apps run side by side, so that no namespace number can be reused between them.
+        using var node = TestNode.Create();
+        string nodeNamespace = node.Run(["readlink", "/proc/self/ns/net"]).Stdout.Trim();
+        var apps = new List<BackgroundProcess>();
+        try
+        {
+            for (int i = 0; i < 8; i++)
+            {
+                var app = node.StartApp("--", "sh", "-c", "readlink /proc/self/ns/net; ip -br link; echo end; sleep 30");
+                apps.Add(app);
+                Wait.Until(() => app.Output.Contains("end", StringComparison.Ordinal), TimeSpan.FromSeconds(10), () => app.Output);
+            }
+
+            var seen = new HashSet<string> { nodeNamespace };
+            foreach (var app in apps)
+            {
+                string[] lines = app.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                Assert.True(seen.Add(lines[0]), $"namespace {lines[0]} is shared with another app or the node");
+                Assert.Equal(3, lines.Length);
+                Assert.StartsWith("lo ", lines[1]);
+                Assert.Contains("UNKNOWN", lines[1]); // lo is up (operstate UNKNOWN), not DOWN
+            }
+        }
+        finally
+        {
+            apps.ForEach(app => app.Dispose());
+        }
+    }
+
+    [Fact]
     public void NewNetnsFalse_TheAppKeepsTheCallersNamespace()
     {
         using var node = TestNode.Create();
