@@ -26,15 +26,25 @@ internal static class CommandResolver
         return new CommandLookup(sawNonExecutable ? CommandStatus.NotExecutable : CommandStatus.NotFound, command);
     }
 
-    private static CommandLookup Check(string path)
+    /// <summary>
+    /// One stat(2) per candidate (File.Exists and File.GetUnixFileMode took two, and their first use sets up
+    /// the file system layer, ~0.1 ms of every launch). A directory is not a command, as File.Exists had it.
+    /// </summary>
+    private static unsafe CommandLookup Check(string path)
     {
-        if (!File.Exists(path))
+        byte* stat = stackalloc byte[Interop.Libc.StatSize];
+        if (Interop.Libc.Stat(path, stat) != 0)
         {
             return new CommandLookup(CommandStatus.NotFound, path);
         }
 
-        var mode = File.GetUnixFileMode(path);
-        const UnixFileMode AnyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        uint mode = *(uint*)(stat + Interop.Libc.StatModeOffset);
+        if ((mode & Interop.Libc.S_IFMT) == Interop.Libc.S_IFDIR)
+        {
+            return new CommandLookup(CommandStatus.NotFound, path);
+        }
+
+        const uint AnyExecute = 0x49; // S_IXUSR | S_IXGRP | S_IXOTH
         return (mode & AnyExecute) != 0
             ? new CommandLookup(CommandStatus.Found, path)
             : new CommandLookup(CommandStatus.NotExecutable, path);

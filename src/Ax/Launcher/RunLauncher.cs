@@ -95,13 +95,17 @@ internal static class RunLauncher
             }
         }
 
-        List<byte[]> environment = ProgramExecutor.Environment(user?.Environment);
         if (user is not null)
         {
+            List<byte[]> environment = ProgramExecutor.Environment(user.Environment);
             UserSwitch.Apply(user);
+            error = ProgramExecutor.Exec(lookup.Path, options.Command, environment);
+        }
+        else
+        {
+            error = ProgramExecutor.ExecWithOwnEnvironment(lookup.Path, options.Command);
         }
 
-        error = ProgramExecutor.Exec(lookup.Path, options.Command, environment);
         throw new CliException(
             $"{options.Command[0]}: could not be started ({error})",
             error == Errno.ENOENT ? CommandNotFoundExit : CommandNotExecutableExit);

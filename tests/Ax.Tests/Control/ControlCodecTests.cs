@@ -61,10 +61,42 @@ public sealed class ControlCodecTests
     }
 
     [Theory]
+    [InlineData("quote \" backslash \\ slash / tab\t newline\n")]
+    [InlineData("html <b>&amp;</b> 'single' + plus")]
+    [InlineData("unicode \u00e9\u4e2d\U0001F600 and control \u0001")]
+    [InlineData("")]
+    public void Reply_WithAnyText_IsReadAsTheDaemonsSerializerWroteIt(string message)
+    {
+        var reply = new RunReply(null, message, null, "/run/ax dir/resolv.conf");
+        string text = JsonSerializer.Serialize(reply, AxJsonContext.Default.RunReply);
+
+        Assert.Equal(reply, ControlCodec.ReadReply(text));
+    }
+
+    [Fact]
+    public void Reply_WithMembersTheLauncherDoesNotKnow_SkipsThem()
+    {
+        const string Text = """
+            { "future": {"a": [1, -2.5e3, true, false, null, {"b": "}"}], "c": {}}, "appId": "f0000001",
+              "list": [], "number": 7, "nodeIp": null, "error": null, "resolvConf": "/r" }
+            """;
+
+        Assert.Equal(new RunReply("f0000001", null, null, "/r"), ControlCodec.ReadReply(Text));
+        Assert.Equal(new RunReply(null, null, null, null), ControlCodec.ReadReply("{}"));
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("[]")]
     [InlineData("{\"appId\": ")]
     [InlineData("not json")]
+    [InlineData("{\"appId\": \"x\"} trailing")]
+    [InlineData("{\"appId\": \"unterminated}")]
+    [InlineData("{\"appId\": \"x\",}")]
+    [InlineData("{\"appId\" \"x\"}")]
+    [InlineData("{\"appId\": nonsense}")]
+    [InlineData("{\"appId\": \"bad escape \\q\"}")]
+    [InlineData("{\"a\": [1, 2}")]
     public void Reply_ThatIsNotAnObject_IsNull(string text) => Assert.Null(ControlCodec.ReadReply(text));
 
     private static string[] Names(string json) =>
