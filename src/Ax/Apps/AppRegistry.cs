@@ -22,9 +22,25 @@ internal sealed partial class AppRegistry
         }
     }
 
-    internal void Add(AppRecord app) => _apps[app.Id] = app;
+    /// <summary>Raised after an app is added or removed, on the caller's thread; handlers must not block.</summary>
+    internal event Action? Changed;
 
-    internal bool Remove(string appId) => _apps.TryRemove(appId, out _);
+    internal void Add(AppRecord app)
+    {
+        _apps[app.Id] = app;
+        Changed?.Invoke();
+    }
+
+    internal bool Remove(string appId)
+    {
+        bool removed = _apps.TryRemove(appId, out _);
+        if (removed)
+        {
+            Changed?.Invoke();
+        }
+
+        return removed;
+    }
 
     internal IReadOnlyList<AppRecord> All => [.. _apps.Values.OrderBy(static a => a.Id, StringComparer.Ordinal)];
 

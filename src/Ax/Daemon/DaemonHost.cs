@@ -7,6 +7,7 @@ using Ax.Cli;
 using Ax.Contracts;
 using Ax.Control;
 using Ax.Dns;
+using Ax.Guard;
 using Ax.Interception;
 using Ax.Keeper;
 using Ax.Policy;
@@ -139,6 +140,11 @@ internal static partial class DaemonHost
         }
 
         Interop.Libc.Chmod(apiSocket, 0x1b6 /* 0666 */);
+
+        // UDP sendmsg/sendmmsg with an address is not trapped; a cgroup BPF program refuses those sends
+        // from app sockets to ax's destinations (Guard/UdpSendGuard.cs). Attached before any app is served,
+        // filled from the tables as the restore below fills them; null where the kernel cannot run it.
+        using UdpSendGuard? udpGuard = UdpSendGuard.Start(nodeIp, ports.Ranges(), options.RunDir, services, apps, vservices, loggerFactory.CreateLogger("Ax.Guard"));
 
         // Only a daemon that is sure to run touches the keeper (one refused for a busy run directory or
         // REST port has exited by now). The keeper holds every app's seccomp listener while no daemon

@@ -5,7 +5,8 @@ namespace Ax.Interception;
 /// <summary>
 /// The classic-BPF program ax installs in every app. It sends to the daemon only the calls the daemon must
 /// see (socket for AF_INET, bind, listen, connect, getsockname, getpeername, and sendto with an address) and lets everything else run:
-/// accept, send, recv, close and the rest of the data path never leave the kernel.
+/// accept, send, recv, close and the rest of the data path never leave the kernel. Two calls are refused
+/// in the filter itself, with no round trip: fast open through sendmsg, and setting SO_MARK.
 /// Calls from other ABIs (i386, x32) are allowed untouched: the app's empty network namespace already
 /// confines them, which is the real boundary.
 /// </summary>
@@ -22,6 +23,7 @@ internal static class SeccompFilterProgram
     private const uint OffsetNr = 0;
     private const uint OffsetArch = 4;
     private const uint OffsetArg0Low = 16;
+    private const uint OffsetArg1Low = 16 + (1 * 8);
     private const uint OffsetArg2Low = 16 + (2 * 8);
     private const uint OffsetArg3Low = 16 + (3 * 8);
 
@@ -30,6 +32,9 @@ internal static class SeccompFilterProgram
     private const uint EopNotSupp = 95;
     private const uint OffsetArg4Low = 16 + (4 * 8);
     private const uint OffsetArg4High = 16 + (4 * 8) + 4;
+
+    // <asm-generic/errno-base.h>
+    private const uint EPerm = 1;
 
     /// <summary>The system calls whose every invocation is sent to the daemon.</summary>
     internal static readonly int[] AlwaysNotified =
@@ -52,6 +57,7 @@ internal static class SeccompFilterProgram
         const int Allow = -1;
         const int Notify = -2;
         const int Refuse = -3;
+        const int RefuseMark = -4;
         var jumps = new List<(int Index, int TrueTarget, int FalseTarget)>();
 
         void JumpIf(ushort code, uint k, int trueTarget, int falseTarget)
@@ -87,6 +93,15 @@ internal static class SeccompFilterProgram
         program.Add(Load(OffsetArg3Low));
         JumpIf(BPF_JMP_JSET_K, MsgFastOpen, Refuse, Allow);
 
+        // setsockopt(fd, SOL_SOCKET, SO_MARK, ...) is refused right here: the daemon marks the datagram
+        // sockets it makes for apps, and the UDP send guard (Guard/UdpSendGuardProgram.cs) tells them by
+        // that mark, so an app must not clear or change it. Only level and option name are read.
+        JumpIf(BPF_JMP_JEQ_K, Interop.SyscallNumbers.SetSockOpt, 0, 4);
+        program.Add(Load(OffsetArg1Low));
+        JumpIf(BPF_JMP_JEQ_K, Interop.Libc.SOL_SOCKET, 0, Allow);
+        program.Add(Load(OffsetArg2Low));
+        JumpIf(BPF_JMP_JEQ_K, Interop.Libc.SO_MARK, RefuseMark, Allow);
+
         // socket(AF_INET, ...) only: AF_UNIX and the other families stay in the app's own namespace.
         JumpIf(BPF_JMP_JEQ_K, Interop.SyscallNumbers.Socket, 0, Allow);
         program.Add(Load(OffsetArg0Low));
@@ -98,6 +113,8 @@ internal static class SeccompFilterProgram
         program.Add(Return(SECCOMP_RET_USER_NOTIF));
         int refuseIndex = program.Count;
         program.Add(Return(SECCOMP_RET_ERRNO | EopNotSupp));
+        int refuseMarkIndex = program.Count;
+        program.Add(Return(SECCOMP_RET_ERRNO | EPerm));
 
         SockFilter[] result = [.. program];
         foreach (var (index, trueTarget, falseTarget) in jumps)
@@ -115,6 +132,7 @@ internal static class SeccompFilterProgram
                 Allow => allowIndex,
                 Notify => notifyIndex,
                 Refuse => refuseIndex,
+                RefuseMark => refuseMarkIndex,
                 _ => from + 1 + target,
             };
             return checked((byte)(absolute - from - 1));

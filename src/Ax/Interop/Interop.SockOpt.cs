@@ -11,7 +11,9 @@ internal static partial class Interop
         internal const int SO_RCVTIMEO = 20;
         internal const int SO_SNDTIMEO = 21;
         internal const int SO_ACCEPTCONN = 30;
+        internal const int SO_MARK = 36;
         internal const int SO_DOMAIN = 39;
+        internal const int SO_NETNS_COOKIE = 71;
 
         [LibraryImport(Libraries.Libc, EntryPoint = "getsockopt", SetLastError = true)]
         internal static unsafe partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);

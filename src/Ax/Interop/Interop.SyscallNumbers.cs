@@ -11,8 +11,10 @@ internal static partial class Interop
         internal const int GetPeerName = 52;
         internal const int SendTo = 44;
         internal const int SendMsg = 46;
+        internal const int SetSockOpt = 54;
         internal const int SendMmsg = 307;
         internal const int Seccomp = 317;
+        internal const int Bpf = 321;
         internal const int PidfdOpen = 434;
         internal const int PidfdGetfd = 438;
     }

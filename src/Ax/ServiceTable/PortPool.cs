@@ -21,6 +21,25 @@ internal sealed class PortPool
 
     internal string Text { get; private init; } = DefaultText;
 
+    /// <summary>The pool as runs of consecutive ports, lowest first: "4000,6000-8000" is (4000, 4000), (6000, 8000).</summary>
+    internal IReadOnlyList<(ushort First, ushort Last)> Ranges()
+    {
+        var ranges = new List<(ushort First, ushort Last)>();
+        foreach (ushort port in _ports)
+        {
+            if (ranges.Count > 0 && ranges[^1].Last + 1 == port)
+            {
+                ranges[^1] = (ranges[^1].First, port);
+            }
+            else
+            {
+                ranges.Add((port, port));
+            }
+        }
+
+        return ranges;
+    }
+
     /// <summary>The next candidates, at most one full turn of the pool, starting after the last one given.</summary>
     internal IEnumerable<ushort> Candidates()
     {

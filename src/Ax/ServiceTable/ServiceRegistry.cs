@@ -11,6 +11,9 @@ internal sealed class ServiceRegistry
     private ServiceSnapshot _snapshot = ServiceSnapshot.Empty;
     private long _generation;
 
+    /// <summary>Raised after every change is published, on the writer's thread; handlers must not block.</summary>
+    internal event Action? Changed;
+
     internal ServiceSnapshot Current => Volatile.Read(ref _snapshot);
 
     /// <summary>
@@ -22,20 +25,24 @@ internal sealed class ServiceRegistry
     /// <summary>Adds or replaces the entry of the entry's socket; true when the socket was not listed before.</summary>
     internal bool Upsert(ServiceEntry entry)
     {
+        bool isNew;
         lock (_writeLock)
         {
-            bool isNew = !_snapshot.ByInode.ContainsKey(entry.Inode);
+            isNew = !_snapshot.ByInode.ContainsKey(entry.Inode);
             Volatile.Write(ref _snapshot, _snapshot.With(entry with { Generation = Interlocked.Increment(ref _generation) }));
-            return isNew;
         }
+
+        Changed?.Invoke();
+        return isNew;
     }
 
     /// <summary>Removes every entry that matches; returns the removed entries.</summary>
     internal IReadOnlyList<ServiceEntry> RemoveWhere(Func<ServiceEntry, bool> predicate)
     {
+        List<ServiceEntry> removed;
         lock (_writeLock)
         {
-            var removed = _snapshot.ByInode.Values.Where(predicate).ToList();
+            removed = _snapshot.ByInode.Values.Where(predicate).ToList();
             ServiceSnapshot next = _snapshot;
             foreach (ServiceEntry entry in removed)
             {
@@ -43,7 +50,13 @@ internal sealed class ServiceRegistry
             }
 
             Volatile.Write(ref _snapshot, next);
-            return removed;
         }
+
+        if (removed.Count > 0)
+        {
+            Changed?.Invoke();
+        }
+
+        return removed;
     }
 }

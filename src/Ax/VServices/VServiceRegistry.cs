@@ -14,6 +14,9 @@ internal sealed class VServiceRegistry : INameSource
     private readonly Lock _writeLock = new();
     private VServiceSnapshot _snapshot = VServiceSnapshot.Empty;
 
+    /// <summary>Raised after a vservice is added or removed, on the writer's thread; handlers must not block.</summary>
+    internal event Action? Changed;
+
     internal VServiceSnapshot Current => Volatile.Read(ref _snapshot);
 
     /// <summary>Adds <paramref name="vservice"/> unless its name or one of its vIP:vport pairs is taken.</summary>
@@ -28,8 +31,10 @@ internal sealed class VServiceRegistry : INameSource
             }
 
             Volatile.Write(ref _snapshot, _snapshot.With(vservice));
-            return true;
         }
+
+        Changed?.Invoke();
+        return true;
     }
 
     /// <summary>The reason <paramref name="vservice"/> cannot be added now, or null.</summary>
@@ -45,8 +50,10 @@ internal sealed class VServiceRegistry : INameSource
             }
 
             Volatile.Write(ref _snapshot, _snapshot.Without(removed));
-            return true;
         }
+
+        Changed?.Invoke();
+        return true;
     }
 
     /// <summary>vservice name -> vIP, for the built-in DNS server.</summary>

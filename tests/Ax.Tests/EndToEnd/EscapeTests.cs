@@ -136,6 +136,43 @@ public sealed class EscapeTests
         Assert.Single(server.Output.Split('\n'), l => l.Contains("got ax-escape"));
     }
 
+    [Fact]
+    public void UdpSendMsg_ToAServiceByVirtualAndHostAddress_IsRefusedInTheKernel_WhileRoutedSendToStillDelivers()
+    {
+        using var node = TestNode.Create();
+        var server = node.StartApp("--ip", "2.2.2.2", "--labels", "role=prod", "python3", "-c",
+            "import socket\ns=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 5300))\nwhile True: print('got', s.recvfrom(100)[0].decode(), flush=True)");
+        string[] host = node.WaitForServers("2.2.2.2:5300")[0].Ipv4Addr.Split(':');
+
+        // sendmsg's msg_name never reaches the daemon; the guard's BPF program refuses it in udp_sendmsg.
+        var byVip = Attempt(node, ["--labels", "role=test"], "sendmsg", "2.2.2.2", "5300");
+        var byHost = Attempt(node, ["--labels", "role=test"], "sendmsg", host[0], host[1]);
+        var routed = Attempt(node, ["--labels", "role=prod"], "udp", "2.2.2.2", "5300");
+
+        Assert.Equal("EPERM", byVip.GetProperty("clear_mark").GetString());
+        Assert.Equal("EPERM", byVip.GetProperty("send").GetString());
+        Assert.Equal("EPERM", byHost.GetProperty("send").GetString());
+        Assert.Equal("OK", routed.GetProperty("send").GetString());
+        Wait.Until(() => server.Output.Contains("got ax-escape"), TimeSpan.FromSeconds(10), () => server.Output);
+        // Exactly one datagram arrived: the routed sendto's, sent by the daemon from the client's socket.
+        Assert.Single(server.Output.Split('\n'), l => l.Contains("got ax-escape"));
+    }
+
+    [Fact]
+    public void UdpSendMsg_ToAPlainListenerOnTheNode_LeavesAsEgress()
+    {
+        using var node = TestNode.Create();
+        using var listener = node.Start(["python3", "-c", "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 9998)); s.settimeout(10); print('up', flush=True)\ntry: print('arrived', s.recvfrom(100)[0].decode(), flush=True)\nexcept socket.timeout: print('nothing arrived', flush=True)"], ax: false);
+        Wait.Until(() => listener.Output.Contains("up"), TimeSpan.FromSeconds(10), () => listener.Output);
+
+        var report = Attempt(node, "sendmsg", node.NodeIp, "9998");
+
+        // Not an ax destination: the guard lets it go, as the router lets a connect to it leave the node.
+        Assert.Equal("OK", report.GetProperty("send").GetString());
+        Wait.Until(() => listener.Output.Contains("arrived"), TimeSpan.FromSeconds(20), () => listener.Output);
+        Assert.Contains("arrived ax-escape", listener.Output);
+    }
+
     private static JsonElement Attempt(TestNode node, string attempt, params string[] args) => Attempt(node, [], attempt, args);
 
     private static JsonElement Attempt(TestNode node, string[] runArgs, string attempt, params string[] args)

@@ -30,7 +30,7 @@ public sealed class SeccompFilterProgramTests
     [InlineData(0x100000000ul, true)]          // only the upper half of the pointer set
     public void SendTo_IsNotifiedOnlyWithADestinationAddress(ulong destination, bool notified)
     {
-        Assert.Equal(notified ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_ALLOW, Run(AUDIT_ARCH_X86_64, 44, 3, destination));
+        Assert.Equal(notified ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_ALLOW, Run(AUDIT_ARCH_X86_64, 44, 3, 0, 0, 0, destination));
     }
 
     [Theory]
@@ -42,7 +42,18 @@ public sealed class SeccompFilterProgramTests
     [InlineData(307, 3, 0x20000000u, SECCOMP_RET_ERRNO | 95)]       // sendmmsg(MSG_FASTOPEN)
     public void FastOpenThroughSendmsg_IsRefusedInTheFilter(int nr, int flagsArg, uint flags, uint expected)
     {
-        Assert.Equal(expected, Run(AUDIT_ARCH_X86_64, nr, 3, flagsArg: flagsArg, flags: flags));
+        Assert.Equal(expected, Run(AUDIT_ARCH_X86_64, nr, 3, 0, flagsArg == 2 ? flags : 0, flagsArg == 3 ? flags : 0));
+    }
+
+    [Theory]
+    [InlineData(1, 36, SECCOMP_RET_ERRNO | 1)]     // SOL_SOCKET, SO_MARK: EPERM, the guard's mark stays
+    [InlineData(1, 2, SECCOMP_RET_ALLOW)]          // SOL_SOCKET, SO_REUSEADDR
+    [InlineData(1, 7, SECCOMP_RET_ALLOW)]          // SOL_SOCKET, SO_SNDBUF
+    [InlineData(0, 36, SECCOMP_RET_ALLOW)]         // IPPROTO_IP, option 36 (IP_MULTICAST_ALL): not a mark
+    [InlineData(6, 36, SECCOMP_RET_ALLOW)]         // IPPROTO_TCP, option 36
+    public void SetSockOpt_RefusesOnlySoMark(ulong level, ulong name, uint expected)
+    {
+        Assert.Equal(expected, Run(AUDIT_ARCH_X86_64, 54, 3, level, name));
     }
 
     [Fact]
@@ -53,7 +64,7 @@ public sealed class SeccompFilterProgramTests
     }
 
     /// <summary>A tiny interpreter for the instructions the program uses (ld abs, jeq, jge, jset, ret).</summary>
-    private static uint Run(uint arch, int nr, ulong arg0, ulong arg4 = 0, int flagsArg = -1, uint flags = 0)
+    private static uint Run(uint arch, int nr, params ulong[] args)
     {
         var program = SeccompFilterProgram.Build();
         uint accumulator = 0;
@@ -67,12 +78,7 @@ public sealed class SeccompFilterProgramTests
                     {
                         0 => (uint)nr,
                         4 => arch,
-                        16 => (uint)arg0,
-                        32 when flagsArg == 2 => flags,
-                        40 when flagsArg == 3 => flags,
-                        32 or 40 => 0,
-                        48 => (uint)arg4,
-                        52 => (uint)(arg4 >> 32),
+                        >= 16 and < 64 when instruction.K % 4 == 0 => Argument(args, (int)(instruction.K - 16) / 8, (instruction.K % 8) == 4),
                         _ => throw new InvalidOperationException($"unexpected load at {instruction.K}"),
                     };
                     break;
@@ -93,5 +99,11 @@ public sealed class SeccompFilterProgramTests
         }
 
         throw new InvalidOperationException("fell off the end of the program");
+    }
+
+    private static uint Argument(ulong[] args, int index, bool high)
+    {
+        ulong value = index < args.Length ? args[index] : 0;
+        return high ? (uint)(value >> 32) : (uint)value;
     }
 }

@@ -29,6 +29,16 @@ public sealed class StructSizeTests
     }
 
     [Fact]
+    public void BpfStructs_MatchLinuxBpfH()
+    {
+        Assert.Equal(8, Unsafe.SizeOf<global::Interop.Bpf.BpfInsn>());
+        Assert.Equal(44, Unsafe.SizeOf<global::Interop.Bpf.MapCreateAttr>());     // up to map_name
+        Assert.Equal(32, Unsafe.SizeOf<global::Interop.Bpf.MapElemAttr>());
+        Assert.Equal(72, Unsafe.SizeOf<global::Interop.Bpf.ProgLoadAttr>());      // up to expected_attach_type
+        Assert.Equal(16, Unsafe.SizeOf<global::Interop.Bpf.LinkCreateAttr>());    // up to flags
+    }
+
+    [Fact]
     public void SchedParam_MatchesSchedH() => Assert.Equal(4, Unsafe.SizeOf<global::Interop.Libc.SchedParam>());
 
     [Fact]

@@ -14,6 +14,14 @@ public sealed class PortPoolTests
         Assert.Equal((ushort)4000, pool.Candidates().First()); // a full turn later, back at the start
     }
 
+    [Fact]
+    public void Ranges_MergeConsecutivePorts_HoweverTheyWereWritten()
+    {
+        Assert.True(PortPool.TryParse("6003,4000,6000-6002,6005-6006", out var pool, out _));
+
+        Assert.Equal([((ushort)4000, (ushort)4000), ((ushort)6000, (ushort)6003), ((ushort)6005, (ushort)6006)], pool.Ranges());
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("70000")]

@@ -4,6 +4,8 @@ raw NODE_IP              an ICMP echo on a raw AF_INET socket
 packet                   an AF_PACKET socket: which interfaces it sees, and a frame on each
 ipv6 NODE_IP PORT        connect over IPv6, to the v4-mapped node address and to the loopback
 udp IP PORT              a datagram sent with sendto to IP:PORT
+sendmsg IP PORT          a datagram sent with sendmsg to IP:PORT (msg_name, which seccomp cannot read),
+                         after trying to clear the socket's SO_MARK
 connect IP PORT          a TCP connect to IP:PORT
 fastopen IP PORT         a TCP connection opened by sendto or sendmsg(MSG_FASTOPEN), which skips connect()
 """
@@ -65,6 +67,11 @@ elif attempt == "ipv6":
 elif attempt == "udp":
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     report["send"] = outcome(lambda: s.sendto(b"ax-escape", (args[0], int(args[1]))) and None)
+elif attempt == "sendmsg":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # SO_MARK is 36 in <asm-generic/socket.h>; older Pythons do not name it.
+    report["clear_mark"] = outcome(lambda: s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_MARK", 36), 0))
+    report["send"] = outcome(lambda: s.sendmsg([b"ax-", b"escape"], [], 0, (args[0], int(args[1]))) and None)
 elif attempt == "connect":
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.settimeout(5)

@@ -1,0 +1,88 @@
+using Ax.Interception;
+using static Interop.Bpf;
+
+namespace Ax.Guard;
+
+/// <summary>The bpf(2) commands the guard uses, each returning an owned descriptor or an <see cref="Errno"/>.</summary>
+internal static unsafe class BpfSyscall
+{
+    internal static Errno TryCreateHashMap(string name, uint keySize, uint valueSize, uint maxEntries, out OwnedFd? map)
+    {
+        var attr = new MapCreateAttr { MapType = BPF_MAP_TYPE_HASH, KeySize = keySize, ValueSize = valueSize, MaxEntries = maxEntries };
+        CopyName(name, new Span<byte>(attr.MapName, 16));
+        return Descriptor(Interop.Bpf.Syscall(Interop.SyscallNumbers.Bpf, BPF_MAP_CREATE, &attr, (uint)sizeof(MapCreateAttr)), out map);
+    }
+
+    /// <summary>Loads a cgroup sock_addr program; on failure <paramref name="verifierLog"/> holds what the verifier said.</summary>
+    internal static Errno TryLoadSockAddrProgram(string name, ReadOnlySpan<BpfInsn> instructions, uint attachType, out OwnedFd? program, out string verifierLog)
+    {
+        byte[] log = new byte[64 * 1024];
+        byte[] license = [.. System.Text.Encoding.ASCII.GetBytes(UdpSendGuardProgram.License), 0];
+        fixed (BpfInsn* insns = instructions)
+        fixed (byte* logBuffer = log)
+        fixed (byte* licenseText = license)
+        {
+            var attr = new ProgLoadAttr
+            {
+                ProgType = BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+                InsnCount = (uint)instructions.Length,
+                Insns = (ulong)insns,
+                License = (ulong)licenseText,
+                LogLevel = 1,
+                LogSize = (uint)log.Length,
+                LogBuffer = (ulong)logBuffer,
+                ExpectedAttachType = attachType,
+            };
+            CopyName(name, new Span<byte>(attr.ProgName, 16));
+            Errno error = Descriptor(Interop.Bpf.Syscall(Interop.SyscallNumbers.Bpf, BPF_PROG_LOAD, &attr, (uint)sizeof(ProgLoadAttr)), out program);
+            int end = Array.IndexOf(log, (byte)0);
+            verifierLog = System.Text.Encoding.UTF8.GetString(log, 0, end < 0 ? log.Length : end).Trim();
+            return error;
+        }
+    }
+
+    /// <summary>Attaches <paramref name="program"/> to the cgroup directory <paramref name="cgroup"/>; the link lives as long as its descriptor.</summary>
+    internal static Errno TryLinkCgroup(OwnedFd program, OwnedFd cgroup, uint attachType, out OwnedFd? link)
+    {
+        var attr = new LinkCreateAttr { ProgFd = (uint)program.Fd, TargetFd = (uint)cgroup.Fd, AttachType = attachType };
+        return Descriptor(Interop.Bpf.Syscall(Interop.SyscallNumbers.Bpf, BPF_LINK_CREATE, &attr, (uint)sizeof(LinkCreateAttr)), out link);
+    }
+
+    internal static Errno TryUpdate(OwnedFd map, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        fixed (byte* k = key)
+        fixed (byte* v = value)
+        {
+            var attr = new MapElemAttr { MapFd = (uint)map.Fd, Key = (ulong)k, Value = (ulong)v, Flags = BPF_ANY };
+            return Interop.Bpf.Syscall(Interop.SyscallNumbers.Bpf, BPF_MAP_UPDATE_ELEM, &attr, (uint)sizeof(MapElemAttr)) < 0 ? Interop.LastErrno() : Errno.None;
+        }
+    }
+
+    internal static Errno TryDelete(OwnedFd map, ReadOnlySpan<byte> key)
+    {
+        fixed (byte* k = key)
+        {
+            var attr = new MapElemAttr { MapFd = (uint)map.Fd, Key = (ulong)k };
+            return Interop.Bpf.Syscall(Interop.SyscallNumbers.Bpf, BPF_MAP_DELETE_ELEM, &attr, (uint)sizeof(MapElemAttr)) < 0 ? Interop.LastErrno() : Errno.None;
+        }
+    }
+
+    private static Errno Descriptor(long result, out OwnedFd? fd)
+    {
+        if (result < 0)
+        {
+            fd = null;
+            return Interop.LastErrno();
+        }
+
+        fd = new OwnedFd((int)result);
+        return Errno.None;
+    }
+
+    // Object names (shown by bpftool) are at most 15 characters of [A-Za-z0-9_.], NUL-terminated.
+    private static void CopyName(string name, Span<byte> destination)
+    {
+        int length = System.Text.Encoding.ASCII.GetBytes(name.AsSpan(0, Math.Min(name.Length, destination.Length - 1)), destination);
+        destination[length..].Clear();
+    }
+}

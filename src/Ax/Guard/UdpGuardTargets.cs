@@ -1,0 +1,70 @@
+using Ax.Addressing;
+using Ax.Apps;
+using Ax.ServiceTable;
+using Ax.VServices;
+
+namespace Ax.Guard;
+
+/// <summary>
+/// The destinations the UDP send guard's map must hold, computed from the daemon's tables: the same
+/// addresses the router (Policy/ConnectRouter.cs) never lets a datagram reach unrouted. The node's pool
+/// ports need no entries; the program checks their ranges itself.
+/// </summary>
+internal static class UdpGuardTargets
+{
+    internal static HashSet<UdpGuardKey> Collect(ServiceSnapshot services, IEnumerable<AppRecord> apps, VServiceSnapshot vservices, uint nodeIp)
+    {
+        var keys = new HashSet<UdpGuardKey>();
+
+        // A virtual IP (a service's, an app's --ip or made-up address, a vservice's) is refused on every
+        // port: the router routes it or refuses it, never sends to it. The node IP is real: only the
+        // ports where ax serves are guarded there.
+        void AddVirtual(uint address)
+        {
+            if (address != Ipv4Endpoint.Any && address != nodeIp)
+            {
+                keys.Add(UdpGuardKey.AnyPort(address));
+            }
+        }
+
+        void AddExact(Ipv4Endpoint endpoint)
+        {
+            uint address = endpoint.IsAnyAddress ? nodeIp : endpoint.Address;
+            if (address != Ipv4Endpoint.Any && endpoint.Port != 0)
+            {
+                keys.Add(new UdpGuardKey(address, endpoint.Port));
+            }
+        }
+
+        foreach (ServiceEntry entry in services.ByInode.Values)
+        {
+            AddVirtual(entry.ServiceAddr.Address);
+            if (entry.Proto == TransportProtocol.Udp)
+            {
+                // Exact entries matter where the address is the node's: a service of an app with no IP
+                // of its own, and a host port exposed outside the pool (--expose).
+                AddExact(entry.ServiceAddr);
+                AddExact(entry.HostAddr);
+            }
+        }
+
+        foreach (AppRecord app in apps)
+        {
+            if (app.HasOwnIp)
+            {
+                AddVirtual(app.Ip);
+            }
+        }
+
+        foreach (VService vservice in vservices.ByName.Values)
+        {
+            AddVirtual(vservice.Vip);
+            foreach (VServicePortMap port in vservice.Ports)
+            {
+                AddExact(new Ipv4Endpoint(vservice.Vip, port.VirtualPort));
+            }
+        }
+
+        return keys;
+    }
+}

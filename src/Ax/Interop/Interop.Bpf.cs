@@ -1,0 +1,101 @@
+using System.Runtime.InteropServices;
+
+internal static partial class Interop
+{
+    /// <summary>The bpf(2) system call, and the parts of &lt;linux/bpf.h&gt; ax uses.</summary>
+    internal static partial class Bpf
+    {
+        // enum bpf_cmd
+        internal const int BPF_MAP_CREATE = 0;
+        internal const int BPF_MAP_UPDATE_ELEM = 2;
+        internal const int BPF_MAP_DELETE_ELEM = 3;
+        internal const int BPF_PROG_LOAD = 5;
+        internal const int BPF_LINK_CREATE = 28;
+
+        // enum bpf_map_type, enum bpf_prog_type, enum bpf_attach_type
+        internal const uint BPF_MAP_TYPE_HASH = 1;
+        internal const uint BPF_PROG_TYPE_CGROUP_SOCK_ADDR = 18;
+        internal const uint BPF_CGROUP_UDP4_SENDMSG = 14;
+
+        // BPF_MAP_UPDATE_ELEM flags
+        internal const ulong BPF_ANY = 0;
+
+        // enum bpf_func_id
+        internal const int BPF_FUNC_map_lookup_elem = 1;
+        internal const int BPF_FUNC_get_current_pid_tgid = 14;
+        internal const int BPF_FUNC_get_netns_cookie = 122;
+
+        // The src_reg of a BPF_LD_IMM64 whose immediate is a map's file descriptor.
+        internal const byte BPF_PSEUDO_MAP_FD = 1;
+
+        // struct bpf_insn, <linux/bpf.h>: the destination register in the low nibble of the second byte,
+        // the source register in the high one.
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct BpfInsn
+        {
+            public byte Code;
+            public byte Registers;
+            public short Offset;
+            public int Immediate;
+        }
+
+        // union bpf_attr, <linux/bpf.h>: the BPF_MAP_CREATE member up to map_name. The kernel takes a
+        // shorter attr than its own union and reads the missing tail as zero.
+        [StructLayout(LayoutKind.Sequential)]
+        internal unsafe struct MapCreateAttr
+        {
+            public uint MapType;
+            public uint KeySize;
+            public uint ValueSize;
+            public uint MaxEntries;
+            public uint MapFlags;
+            public uint InnerMapFd;
+            public uint NumaNode;
+            public fixed byte MapName[16];
+        }
+
+        // union bpf_attr, <linux/bpf.h>: the BPF_MAP_*_ELEM member.
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct MapElemAttr
+        {
+            public uint MapFd;
+            private readonly uint _padding;
+            public ulong Key;
+            public ulong Value;
+            public ulong Flags;
+        }
+
+        // union bpf_attr, <linux/bpf.h>: the BPF_PROG_LOAD member up to expected_attach_type.
+        [StructLayout(LayoutKind.Sequential)]
+        internal unsafe struct ProgLoadAttr
+        {
+            public uint ProgType;
+            public uint InsnCount;
+            public ulong Insns;
+            public ulong License;
+            public uint LogLevel;
+            public uint LogSize;
+            public ulong LogBuffer;
+            public uint KernVersion;
+            public uint ProgFlags;
+            public fixed byte ProgName[16];
+            public uint ProgIfIndex;
+            public uint ExpectedAttachType;
+        }
+
+        // union bpf_attr, <linux/bpf.h>: the BPF_LINK_CREATE member, without the per-type tail.
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct LinkCreateAttr
+        {
+            public uint ProgFd;
+            public uint TargetFd;
+            public uint AttachType;
+            public uint Flags;
+        }
+
+        // bpf(2) has no glibc wrapper; syscall(2) is variadic, and this fixed-arity binding is safe on
+        // x86-64 for the reason given in Interop.Syscall.cs.
+        [LibraryImport(Libraries.Libc, EntryPoint = "syscall", SetLastError = true)]
+        internal static unsafe partial long Syscall(long number, int command, void* attr, uint size);
+    }
+}
