@@ -150,6 +150,12 @@ internal static partial class DaemonHost
         // REST port has exited by now). The keeper holds every app's seccomp listener while no daemon
         // runs (see KeeperHost): with --clean it disowns them, otherwise this daemon takes them back.
         keeper.Connect();
+        if (udpGuard is not null)
+        {
+            // The keeper keeps this guard in force should this daemon die, and drops its predecessor's.
+            keeper.HoldGuard(udpGuard.Link);
+        }
+
         if (options.Clean)
         {
             keeper.Clear();

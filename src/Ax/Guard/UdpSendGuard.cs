@@ -177,6 +177,9 @@ internal sealed partial class UdpSendGuard : IDisposable
         return Errno.None;
     }
 
+    /// <summary>The attachment: while any copy of it is open (this daemon's, its keeper's), the program runs.</summary>
+    internal OwnedFd Link => _link;
+
     private void OnChanged() => _changed.Set();
 
     private void Run()

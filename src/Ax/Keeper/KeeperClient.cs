@@ -22,6 +22,7 @@ internal sealed partial class KeeperClient : IDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SeccompListener> _held = new(StringComparer.Ordinal);
     private SeqpacketSocket? _socket;
+    private OwnedFd? _guardLink;
     private Process? _spawned;
     private bool _disposed;
 
@@ -107,6 +108,26 @@ internal sealed partial class KeeperClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Hands the keeper (a copy of) this daemon's UDP send guard link, so the guard outlives this daemon
+    /// until the next one attaches its own; the keeper lets go of the previous daemon's link on receipt.
+    /// </summary>
+    internal void HoldGuard(OwnedFd link)
+    {
+        int copy = Interop.Libc.Fcntl(link.Fd, Interop.Libc.F_DUPFD_CLOEXEC, 0);
+        if (copy < 0)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _guardLink?.Dispose();
+            _guardLink = new OwnedFd(copy);
+            _socket?.TrySend(KeeperProtocol.Guard, _guardLink.Fd);
+        }
+    }
+
     /// <summary>Watches the connection; when the keeper goes away, starts another and hands it everything again.</summary>
     internal void StartWatching() => new Thread(Watch) { IsBackground = true, Name = "ax-keeper-watch" }.Start();
 
@@ -142,6 +163,11 @@ internal sealed partial class KeeperClient : IDisposable
                     foreach (var pair in _held)
                     {
                         fresh.TrySend($"{KeeperProtocol.Hold} {pair.Key}", pair.Value.Fd);
+                    }
+
+                    if (_guardLink is not null)
+                    {
+                        fresh.TrySend(KeeperProtocol.Guard, _guardLink.Fd);
                     }
 
                     Log.Reconnected(_logger, _held.Count);
@@ -206,6 +232,7 @@ internal sealed partial class KeeperClient : IDisposable
     {
         Volatile.Write(ref _disposed, true);
         _socket?.Dispose();
+        _guardLink?.Dispose();
         _spawned?.Dispose();
     }
 

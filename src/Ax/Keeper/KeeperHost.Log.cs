@@ -38,5 +38,8 @@ internal sealed partial class KeeperHost
 
         [LoggerMessage(EventId = 508, Level = LogLevel.Information, Message = "A --clean daemon disowned {Count} app(s); the keeper answers their calls with ENETDOWN until they exit")]
         internal static partial void Cleared(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 511, Level = LogLevel.Information, Message = "Holding the daemon's UDP send guard, so that it stays in force while no daemon runs")]
+        internal static partial void GuardHeld(ILogger logger);
     }
 }

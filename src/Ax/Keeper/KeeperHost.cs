@@ -29,6 +29,12 @@ internal sealed partial class KeeperHost : IDisposable
     private readonly Dictionary<string, HeldApp> _held = new(StringComparer.Ordinal);
     private readonly long _startedAt = Stopwatch.GetTimestamp();
     private SeqpacketSocket? _daemon;
+
+    /// <summary>
+    /// The newest daemon's UDP send guard link (Guard/UdpSendGuard.cs): held so that its program stays
+    /// attached, refusing apps' sendmsg to ax destinations, while no daemon runs.
+    /// </summary>
+    private OwnedFd? _guardLink;
     private TimeSpan _grace = TimeSpan.FromSeconds(DefaultGraceSeconds);
     private long _daemonGoneAt = Stopwatch.GetTimestamp();
     private bool _hadDaemon;
@@ -242,6 +248,7 @@ internal sealed partial class KeeperHost : IDisposable
     {
         _daemon?.Dispose();
         _listen.Dispose();
+        _guardLink?.Dispose();
         foreach (HeldApp app in _held.Values)
         {
             app.Dispose();

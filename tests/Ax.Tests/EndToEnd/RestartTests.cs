@@ -195,6 +195,34 @@ public sealed class RestartTests
         node.WaitForServers("1.1.1.1:8000");
     }
 
+    [Fact]
+    public void UdpSendGuard_StaysInForceWhileNoDaemonRuns_AndTheNextDaemonsRoutedSendsGetThrough()
+    {
+        using var node = TestNode.Create();
+        var server = node.StartApp("--ip", "2.2.2.2", "--labels", "role=prod", "python3", "-c",
+            "import socket\ns=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 5300))\nwhile True: print('got', s.recvfrom(100)[0].decode(), flush=True)");
+        string host = node.WaitForServers("2.2.2.2:5300")[0].Ipv4Addr.Replace(':', ' ');
+        var outsider = node.StartApp("--labels", "role=test", "python3", Scripts.Path("udp_sender.py"));
+        var insider = node.StartApp("--labels", "role=prod", "python3", Scripts.Path("udp_sender.py"));
+        WaitForLine(outsider, "ready");
+        WaitForLine(insider, "ready");
+
+        node.KillDaemon();
+
+        // No daemon: the keeper still holds the guard, so the labels still hold for sendmsg.
+        Exchange(outsider, $"sendmsg {host}", "sendmsg 1 EPERM");
+
+        node.StartDaemon();
+        node.WaitForServers("2.2.2.2:5300");
+
+        // The new daemon's guard took over (the old one, which let only the dead daemon send, is gone):
+        // a permitted sendto, which the daemon sends from the app's socket, arrives.
+        Exchange(outsider, $"sendmsg {host}", "sendmsg 2 EPERM");
+        Exchange(insider, "sendto 2.2.2.2 5300", "sendto 1 OK");
+        WaitForLine(server, "got ax-1");
+        Assert.Single(server.Output.Split('\n'), l => l.StartsWith("got", StringComparison.Ordinal));
+    }
+
     private static void Exchange(BackgroundProcess process, string command, string expected)
     {
         process.WriteLine(command);
