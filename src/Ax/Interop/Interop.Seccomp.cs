@@ -6,6 +6,7 @@ internal static partial class Interop
     internal static partial class Seccomp
     {
         internal const int SECCOMP_SET_MODE_FILTER = 1;
+        internal const uint SECCOMP_FILTER_FLAG_SPEC_ALLOW = 1u << 2;
         internal const uint SECCOMP_FILTER_FLAG_NEW_LISTENER = 1u << 3;
 
         internal const uint SECCOMP_RET_ALLOW = 0x7fff0000;

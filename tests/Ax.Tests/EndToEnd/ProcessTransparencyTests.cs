@@ -17,6 +17,22 @@ public sealed class ProcessTransparencyTests
     }
 
     [Fact]
+    public void SpeculationMitigations_AreTheSameAsWithoutAx()
+    {
+        // A kernel in spec_store_bypass_disable=seccomp (or spectre_v2_user=seccomp) mode would turn these
+        // on for any process with a filter, unless the filter is installed with SPEC_ALLOW.
+        using var node = TestNode.Create();
+        const string Script = "grep -E '^(Speculation_Store_Bypass|SpeculationIndirectBranch):' /proc/self/status";
+
+        var plain = node.Run(["sh", "-c", Script]);
+        var underAx = node.Ax("run", "--", "sh", "-c", Script);
+
+        Assert.True(underAx.ExitCode == 0, underAx.ToString());
+        Assert.Contains("Speculation_Store_Bypass", plain.Stdout);
+        Assert.Equal(plain.Stdout, underAx.Stdout);
+    }
+
+    [Fact]
     public void Stdin_PassesThrough()
     {
         using var node = TestNode.Create();
