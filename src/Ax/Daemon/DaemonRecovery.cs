@@ -53,8 +53,8 @@ internal static partial class DaemonRecovery
 
     private static int RestoreServices(NodeContext node, SavedServiceTable saved, Dictionary<string, AppRecord> apps)
     {
-        HashSet<ulong> tcp = ProcNetSockets.ListeningTcpInodes();
-        HashSet<ulong> udp = ProcNetSockets.UdpInodes();
+        HashSet<ulong> tcp = LiveSockets.ListeningTcpInodes();
+        HashSet<ulong> udp = LiveSockets.UdpInodes();
         int count = 0;
         foreach (SavedService? service in saved.Services ?? [])
         {

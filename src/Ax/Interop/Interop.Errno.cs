@@ -20,6 +20,7 @@ internal enum Errno
     ENOSPC = 28,
     ERANGE = 34,
     ENOSYS = 38,
+    EPROTO = 71,
     ENOTSOCK = 88,
     EMSGSIZE = 90,
     EPROTOTYPE = 91,

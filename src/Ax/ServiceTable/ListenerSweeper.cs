@@ -33,9 +33,15 @@ internal sealed partial class ListenerSweeper : IDisposable
 
         try
         {
+            // Nothing to sweep: an idle daemon asks the kernel nothing.
+            if (_services.Current.ByInode.IsEmpty)
+            {
+                return;
+            }
+
             long generation = _services.Generation;
-            HashSet<ulong> tcp = ProcNetSockets.ListeningTcpInodes();
-            HashSet<ulong> udp = ProcNetSockets.UdpInodes();
+            HashSet<ulong> tcp = LiveSockets.ListeningTcpInodes();
+            HashSet<ulong> udp = LiveSockets.UdpInodes();
             var removed = _services.RemoveWhere(e =>
                 e.Generation <= generation && !(e.Proto == TransportProtocol.Tcp ? tcp : udp).Contains(e.Inode));
             foreach (ServiceEntry entry in removed)

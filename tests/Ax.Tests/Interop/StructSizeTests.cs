@@ -39,6 +39,14 @@ public sealed class StructSizeTests
     }
 
     [Fact]
+    public void SockDiagStructs_MatchInetDiagH()
+    {
+        Assert.Equal(48, Unsafe.SizeOf<global::Interop.SockDiag.InetDiagSockId>());
+        Assert.Equal(56, Unsafe.SizeOf<global::Interop.SockDiag.InetDiagReqV2>());
+        Assert.Equal(72, Unsafe.SizeOf<global::Interop.SockDiag.InetDiagMsg>());
+    }
+
+    [Fact]
     public void SchedParam_MatchesSchedH() => Assert.Equal(4, Unsafe.SizeOf<global::Interop.Libc.SchedParam>());
 
     [Fact]
