@@ -101,7 +101,15 @@ internal sealed class AppStateStore
             e.Inode,
             e.Backlog)).ToList();
         var saved = bindings.All.Select(static pair => new SavedBinding(pair.Key, pair.Value.AppId, pair.Value.VirtualAddr.ToString())).ToList();
-        WriteAtomically(_services, JsonSerializer.Serialize(new SavedServiceTable(services, saved), AxJsonContext.Default.SavedServiceTable));
+        // Streamed to the file: with 10,000 services the table is megabytes of JSON, and a string of it
+        // (plus its UTF-8 copy) landed on the large-object heap at every save.
+        string temporary = _services + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 64 * 1024))
+        {
+            JsonSerializer.Serialize(stream, new SavedServiceTable(services, saved), AxJsonContext.Default.SavedServiceTable);
+        }
+
+        File.Move(temporary, _services, overwrite: true);
     }
 
     internal SavedServiceTable LoadServices()
