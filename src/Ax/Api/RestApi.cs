@@ -1,9 +1,7 @@
 using System.Text.Json;
+using Ax.Api.Http;
 using Ax.Contracts;
 using Ax.Interception;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Ax.Api;
 
@@ -15,14 +13,13 @@ internal static class RestApi
 {
     internal const string Prefix = "/api/v1";
 
-    internal static void Map(IEndpointRouteBuilder routes, ResourceViews views, NodeInfo node)
+    internal static void Map(HttpRouter routes, ResourceViews views, NodeInfo node)
     {
-        var api = routes.MapGroup(Prefix);
-        api.MapGet("/node", () => TypedResults.Json(node, AxJsonContext.Default.NodeInfo));
-        api.MapGet("/apps", () => TypedResults.Json(views.Apps(), AxJsonContext.Default.AppInfoArray));
-        api.MapGet("/servers", () => TypedResults.Json(views.Servers(), AxJsonContext.Default.ServerInfoArray));
-        api.MapGet("/sockets", () => TypedResults.Json(views.Sockets(), AxJsonContext.Default.SocketInfoArray));
-        api.MapGet("/timings", () => TypedResults.Json(
+        routes.MapGet(Prefix + "/node", () => HttpResponse.Of(node, AxJsonContext.Default.NodeInfo));
+        routes.MapGet(Prefix + "/apps", () => HttpResponse.Of(views.Apps(), AxJsonContext.Default.AppInfoArray));
+        routes.MapGet(Prefix + "/servers", () => HttpResponse.Of(views.Servers(), AxJsonContext.Default.ServerInfoArray));
+        routes.MapGet(Prefix + "/sockets", () => HttpResponse.Of(views.Sockets(), AxJsonContext.Default.SocketInfoArray));
+        routes.MapGet(Prefix + "/timings", () => HttpResponse.Of(
             CallTimings.Snapshot()
                 .Select(static t => new CallTimingInfo(
                     JsonNamingPolicy.CamelCase.ConvertName(t.Call.ToString()),
@@ -31,19 +28,12 @@ internal static class RestApi
                     Math.Round(t.MeanMicroseconds, 2)))
                 .ToArray(),
             AxJsonContext.Default.CallTimingInfoArray));
-        api.MapGet("/proxies", () => TypedResults.Json(views.Proxies(), AxJsonContext.Default.ProxyInfoArray));
-        routes.MapFallback((HttpContext context) =>
-        {
-            var allowed = AllowedMethods.For(routes, context.Request.Path);
-            if (allowed.Count > 0)
-            {
-                context.Response.Headers.Allow = string.Join(", ", allowed);
-                return ErrorResponses.Write(context, StatusCodes.Status405MethodNotAllowed,
-                    $"{context.Request.Method} is not allowed on {context.Request.Path}; use {string.Join(" or ", allowed)}");
-            }
-
-            return ErrorResponses.Write(context, StatusCodes.Status404NotFound,
-                $"no such resource: {context.Request.Method} {context.Request.Path}; see 'ax get --help' for what exists");
-        });
+        routes.MapGet(Prefix + "/proxies", () => HttpResponse.Of(views.Proxies(), AxJsonContext.Default.ProxyInfoArray));
     }
+
+    /// <summary>What a request no route serves gets: 405 naming the methods to use if the path exists, else 404.</summary>
+    internal static HttpResponse NoRoute(HttpRequest request, IReadOnlyList<string> allowed) =>
+        allowed.Count > 0
+            ? HttpResponse.Error(405, $"{request.Method} is not allowed on {request.Path}; use {string.Join(" or ", allowed)}", string.Join(", ", allowed))
+            : HttpResponse.Error(404, $"no such resource: {request.Method} {request.Path}; see 'ax get --help' for what exists");
 }

@@ -1,43 +1,40 @@
 using System.Text.Json;
+using Ax.Api.Http;
 using Ax.Contracts;
 using Ax.VServices;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Ax.Api;
 
 /// <summary>POST, GET and DELETE of /api/v1/vservices (seed 003, "Create", "Get", "Delete").</summary>
 internal static class VServiceEndpoints
 {
-    internal static void Map(IEndpointRouteBuilder routes, VServiceManager vservices)
+    internal static void Map(HttpRouter routes, VServiceManager vservices)
     {
-        var api = routes.MapGroup(RestApi.Prefix + "/vservices");
-        api.MapGet("/", () => TypedResults.Json(vservices.List(), AxJsonContext.Default.VServiceInfoArray));
-        api.MapPost("/", async (HttpContext context) =>
+        const string Path = RestApi.Prefix + "/vservices";
+        routes.MapGet(Path, () => HttpResponse.Of(vservices.List(), AxJsonContext.Default.VServiceInfoArray));
+        routes.Map("POST", Path, (request, _) =>
         {
             VServiceInfo? spec;
             try
             {
-                spec = await JsonSerializer.DeserializeAsync(context.Request.Body, AxJsonContext.Default.VServiceInfo, context.RequestAborted);
+                spec = JsonSerializer.Deserialize(request.Body.Span, AxJsonContext.Default.VServiceInfo);
             }
             catch (JsonException ex)
             {
-                return Error($"the request body is not a vservice in JSON ({ex.Message})", StatusCodes.Status400BadRequest);
+                return HttpResponse.Error(400, $"the request body is not a vservice in JSON ({OneLine(ex.Message)})");
             }
 
             return vservices.TryCreate(spec, out VServiceInfo? created, out string? problem) switch
             {
-                CreateOutcome.Created => TypedResults.Json(created, AxJsonContext.Default.VServiceInfo, statusCode: StatusCodes.Status201Created),
-                CreateOutcome.Conflict => Error(problem!, StatusCodes.Status409Conflict),
-                _ => Error(problem!, StatusCodes.Status400BadRequest),
+                CreateOutcome.Created => HttpResponse.Of(created!, AxJsonContext.Default.VServiceInfo, 201),
+                CreateOutcome.Conflict => HttpResponse.Error(409, problem!),
+                _ => HttpResponse.Error(400, problem!),
             };
         });
-        api.MapDelete("/{name}", (string name) => vservices.TryDelete(name)
-            ? Results.NoContent()
-            : Error($"no vservice named '{name}'; 'ax get vservices' lists them", StatusCodes.Status404NotFound));
+        routes.Map("DELETE", Path + "/{name}", (_, values) => vservices.TryDelete(values[0])
+            ? HttpResponse.NoContent()
+            : HttpResponse.Error(404, $"no vservice named '{values[0]}'; 'ax get vservices' lists them"));
     }
 
-    private static IResult Error(string message, int statusCode) =>
-        TypedResults.Json(new ErrorInfo(message), AxJsonContext.Default.ErrorInfo, statusCode: statusCode);
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Ax.Addressing;
 using Ax.Api;
+using Ax.Api.Http;
 using Ax.Apps;
 using Ax.Cli;
 using Ax.Contracts;
@@ -10,14 +11,11 @@ using Ax.Dns;
 using Ax.Guard;
 using Ax.Interception;
 using Ax.Keeper;
+using Ax.Logging;
 using Ax.Policy;
 using Ax.Proxies;
 using Ax.ServiceTable;
 using Ax.VServices;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Ax.Daemon;
@@ -51,34 +49,12 @@ internal static partial class DaemonHost
         uint nodeIp = NodeAddress.Resolve(options.NodeInterface);
         string nodeName = options.NodeName ?? System.Net.Dns.GetHostName();
 
-        // The daemon takes no settings from files or the environment: its options are its flags. The
-        // builder's default appsettings.json source would also watch the working directory recursively
-        // (one inotify watch per directory, woken by every state file the daemon writes; started from /
-        // it would walk the whole file system), so it is told not to watch, and every source is dropped.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
-        builder.Configuration.Sources.Clear();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fff ";
-        });
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        using ILoggerFactory loggerFactory = LineConsoleLoggerProvider.CreateFactory();
+        var logger = loggerFactory.CreateLogger("Ax.Daemon");
         string apiSocket = RunDirectory.ApiSocket(options.RunDir);
         string controlSocket = RunDirectory.ControlSocket(options.RunDir);
         File.Delete(apiSocket);
         File.Delete(controlSocket);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.ListenUnixSocket(apiSocket);
-            kestrel.Listen(IPAddress.Loopback, options.RestPort);
-            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
-        });
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AxJsonContext.Default));
-
-        var app = builder.Build();
-        var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
-        var logger = loggerFactory.CreateLogger("Ax.Daemon");
 
         var services = new ServiceRegistry();
         var bindings = new BindingTable();
@@ -112,11 +88,13 @@ internal static partial class DaemonHost
         var resources = new DaemonState(options.RunDir, logger);
         var vserviceManager = new VServiceManager(vservices, router, proxies, nodeIp, resources, loggerFactory.CreateLogger("Ax.VServices"));
         vserviceManager.Restore();
-        VServiceEndpoints.Map(app, vserviceManager);
+        var routes = new HttpRouter(RestApi.NoRoute);
+        VServiceEndpoints.Map(routes, vserviceManager);
 
         var nodeInfo = new NodeInfo(nodeName, options.Cluster, Ipv4Endpoint.FormatAddress(nodeIp), options.Driver, options.RestPort, ports.Text, Environment.ProcessId);
-        app.UseErrorResponses(loggerFactory.CreateLogger("Ax.Api"));
-        RestApi.Map(app, new ResourceViews(node), nodeInfo);
+        RestApi.Map(routes, new ResourceViews(node), nodeInfo);
+        ILogger apiLogger = loggerFactory.CreateLogger("Ax.Api");
+        using var api = new HttpServer(new HttpServerOptions(), ErrorResponses.Guard(routes.Dispatch, apiLogger), apiLogger);
 
         if (SeqpacketSocket.TryListen(controlSocket, out SeqpacketSocket? controlListener) is var error && error != Errno.None)
         {
@@ -132,14 +110,25 @@ internal static partial class DaemonHost
 
         try
         {
-            await app.StartAsync();
+            api.ListenUnix(apiSocket);
         }
-        catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        catch (SocketException ex)
+        {
+            throw new CliException($"cannot listen on {apiSocket} ({ex.SocketErrorCode}); check that the run directory is writable");
+        }
+
+        try
+        {
+            api.ListenTcp(new IPEndPoint(IPAddress.Loopback, options.RestPort));
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
             throw new CliException($"the REST port {options.RestPort} is already in use on this node; stop what uses it or pass --rest-port with a free port");
         }
 
         Interop.Libc.Chmod(apiSocket, 0x1b6 /* 0666 */);
+        api.Start();
+        using var shutdown = new ShutdownSignal();
 
         // UDP sendmsg/sendmmsg with an address is not trapped; a cgroup BPF program refuses those sends
         // from app sockets to ax's destinations (Guard/UdpSendGuard.cs). Attached before any app is served,
@@ -171,7 +160,7 @@ internal static partial class DaemonHost
         control.Start();
         Log.Started(logger, nodeName, Ipv4Endpoint.FormatAddress(nodeIp), options.RunDir, options.RestPort, ports.Text);
 
-        await app.WaitForShutdownAsync();
+        await shutdown.Task;
         Log.Stopping(logger);
         File.Delete(controlSocket);
         File.Delete(apiSocket);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Ax.Control;
 using Ax.Interception;
+using Ax.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace Ax.Keeper;
@@ -49,11 +50,7 @@ internal sealed partial class KeeperHost : IDisposable
     internal static int Run(string runDir)
     {
         Detach(runDir);
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fff ";
-        }));
+        using ILoggerFactory loggerFactory = LineConsoleLoggerProvider.CreateFactory();
         ILogger logger = loggerFactory.CreateLogger("Ax.Keeper");
 
         string lockPath = Path.Combine(runDir, KeeperProtocol.LockName);
