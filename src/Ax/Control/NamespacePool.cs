@@ -107,7 +107,7 @@ internal sealed partial class NamespacePool : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 310, Level = LogLevel.Warning, Message = "No network namespaces are made ahead of time ({Step} failed: {Error}); each ax run makes its own")]
+        [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "No network namespaces are made ahead of time ({Step} failed: {Error}); each ax run makes its own")]
         internal static partial void Unavailable(ILogger logger, string step, string error);
     }
 }
