@@ -11,7 +11,7 @@ namespace Ax.Cli;
 /// One HTTP/1.1 request per connection, written and read by hand: the CLI needs no more, and an HTTP
 /// client library would cost every start of the binary its static state.
 /// </summary>
-internal sealed class ApiClient(string runDir) : IDisposable
+internal sealed class ApiClient(string runDir)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
@@ -147,9 +147,5 @@ internal sealed class ApiClient(string runDir) : IDisposable
         {
             return null;
         }
-    }
-
-    public void Dispose()
-    {
     }
 }

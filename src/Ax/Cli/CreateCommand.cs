@@ -59,7 +59,7 @@ internal static class CreateCommand
                 throw new CliException(problem, 2);
             }
 
-            using var client = new ApiClient(RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)));
+            var client = new ApiClient(RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)));
             VServiceInfo created = await client.PostAsync("vservices", spec, AxJsonContext.Default.VServiceInfo, AxJsonContext.Default.VServiceInfo, cancellationToken);
             Console.Out.WriteLine($"Service '{created.Name}' created successfully with IP '{created.Ip}'.");
             return 0;

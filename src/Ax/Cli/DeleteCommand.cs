@@ -12,7 +12,7 @@ internal static class DeleteCommand
         vservice.SetAction(async (result, cancellationToken) =>
         {
             string vserviceName = result.GetValue(name)!;
-            using var client = new ApiClient(RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)));
+            var client = new ApiClient(RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)));
             await client.DeleteAsync($"vservices/{Uri.EscapeDataString(vserviceName)}", cancellationToken);
             Console.Out.WriteLine($"Service '{vserviceName}' deleted successfully.");
             return 0;

@@ -35,7 +35,7 @@ internal static class GetCommand
         var command = new Command(name, description) { output };
         command.SetAction(async (result, cancellationToken) =>
         {
-            using var client = new ApiClient(RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)));
+            var client = new ApiClient(RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)));
             T[] rows = await client.GetAsync(name, typeInfo, cancellationToken);
             string format = result.GetValue(output)!;
             Console.Out.Write(format == "json" ? JsonSerializer.Serialize(rows, typeInfo) + Environment.NewLine : render(rows, format == "wide"));

@@ -26,20 +26,10 @@ internal static class CommandResolver
         return new CommandLookup(sawNonExecutable ? CommandStatus.NotExecutable : CommandStatus.NotFound, command);
     }
 
-    /// <summary>
-    /// One stat(2) per candidate (File.Exists and File.GetUnixFileMode took two, and their first use sets up
-    /// the file system layer, ~0.1 ms of every launch). A directory is not a command, as File.Exists had it.
-    /// </summary>
-    private static unsafe CommandLookup Check(string path)
+    /// <summary>One stat(2) per candidate. A directory is not a command, as File.Exists had it.</summary>
+    private static CommandLookup Check(string path)
     {
-        byte* stat = stackalloc byte[Interop.Libc.StatSize];
-        if (Interop.Libc.Stat(path, stat) != 0)
-        {
-            return new CommandLookup(CommandStatus.NotFound, path);
-        }
-
-        uint mode = *(uint*)(stat + Interop.Libc.StatModeOffset);
-        if ((mode & Interop.Libc.S_IFMT) == Interop.Libc.S_IFDIR)
+        if (!FileStat.TryGetMode(path, out uint mode) || (mode & Interop.Libc.S_IFMT) == Interop.Libc.S_IFDIR)
         {
             return new CommandLookup(CommandStatus.NotFound, path);
         }

@@ -12,12 +12,6 @@ internal static class ResolverOverride
 {
     private const string Target = "/etc/resolv.conf";
 
-    private static unsafe bool Exists(string path)
-    {
-        byte* stat = stackalloc byte[Interop.Libc.StatSize];
-        return Interop.Libc.Stat(path, stat) == 0;
-    }
-
     internal static void Apply(string daemonResolvConf)
     {
         if (Interop.Libc.GetEuid() != 0)
@@ -30,7 +24,7 @@ internal static class ResolverOverride
 
         // stat(2) follows a symlink (systemd-resolved's /etc/resolv.conf is one), and so does mount(2): the
         // link's target is covered, in this namespace only. A dangling link leaves nothing to cover.
-        if (!Exists(Target))
+        if (!FileStat.TryGetMode(Target, out _))
         {
             Console.Error.WriteLine($"ax: note: the app keeps its resolver: {Target} does not exist (or is a dangling link), so there is nothing to mount ax's over");
             return;
