@@ -26,9 +26,17 @@ internal sealed partial class AppSession
         _logger = node.LoggerFactory.CreateLogger("Ax.Interception");
     }
 
+    /// <summary>Set once the kernel has refused the synchronous wake-up, so the warning is given once per daemon.</summary>
+    private static int s_syncWakeUpRefused;
+
     internal void Start()
     {
-        _listener.TrySetSyncWakeUp();
+        Errno wakeUp = _listener.TrySetSyncWakeUp();
+        if (wakeUp != Errno.None && Interlocked.Exchange(ref s_syncWakeUpRefused, 1) == 0)
+        {
+            Log.SyncWakeUpRefused(_logger, wakeUp.ToString());
+        }
+
         var thread = new Thread(Serve) { IsBackground = true, Name = $"ax-app-{_app.Id}" };
         thread.Start();
     }
@@ -140,5 +148,8 @@ internal sealed partial class AppSession
 
         [LoggerMessage(EventId = 123, Level = LogLevel.Information, Message = "App {AppId}: answered {Count} call(s) the previous daemon left unanswered with EINTR")]
         internal static partial void OrphansReleased(ILogger logger, string appId, int count);
+
+        [LoggerMessage(EventId = 124, Level = LogLevel.Warning, Message = "The kernel refused the synchronous wake-up of seccomp answers ({Error}; it needs Linux 6.6); apps work, but each trapped call costs two cross-CPU wake-ups")]
+        internal static partial void SyncWakeUpRefused(ILogger logger, string error);
     }
 }

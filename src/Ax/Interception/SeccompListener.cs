@@ -14,12 +14,12 @@ internal sealed unsafe class SeccompListener : IDisposable
     /// <summary>
     /// Asks the kernel to wake the app on the daemon's CPU when it is answered (Linux 6.6,
     /// SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP). Older kernels refuse it; everything still works, only slower.
+    /// The flags are the ioctl's argument itself (the kernel reads no memory for this request).
     /// </summary>
-    internal bool TrySetSyncWakeUp()
-    {
-        ulong flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
-        return Interop.Libc.Ioctl(Fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, &flags) == 0;
-    }
+    internal Errno TrySetSyncWakeUp() =>
+        Interop.Libc.IoctlValue(Fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (nuint)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0
+            ? Errno.None
+            : Interop.LastErrno();
 
     /// <summary>Waits until a notification is pending or the app is gone (all its tasks exited).</summary>
     internal ListenerState Wait()
