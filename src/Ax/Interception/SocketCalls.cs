@@ -74,6 +74,13 @@ internal static unsafe class SocketCalls
             return false;
         }
 
+        if ((poll.REvents & (Interop.Libc.POLLERR | Interop.Libc.POLLHUP)) == 0)
+        {
+            // Writable with no error pending: connected, and SO_ERROR would only say 0.
+            result = Errno.None;
+            return true;
+        }
+
         Errno error = TryGetIntOption(fd, Interop.Libc.SOL_SOCKET, Interop.Libc.SO_ERROR, out int soError);
         result = error != Errno.None ? error : (Errno)soError;
         return true;
