@@ -185,6 +185,8 @@ if [[ -n ${BENCH_TW_BUCKETS:-} ]]; then
 fi
 
 gcc -O2 -Wall -o "$WORK/connlat" "$BENCH_DIR/lib/connlat.c"
+# The bare takeover mechanism in C (no daemon, table or policy): the limit column for connect and launch.
+gcc -O2 -Wall -o "$WORK/takeover" "$BENCH_DIR/lib/takeover.c"
 # A private copy of ax: `make build` elsewhere may replace out/ax while the suite runs, and the daemon
 # and every `ax run` must be the same build.
 AX_SOURCE=$AX
@@ -286,21 +288,29 @@ proxies_start() { # PORT P1 P2
 # ---------------------------------------------------------------- workloads
 
 # 5. launch overhead: `ax run -- true` against `true`, with hyperfine inside the node namespace; also
-#    `ax --version` and `ax run --new-netns=false -- true`, which split the overhead into its parts.
+#    `ax --version` and `ax run --new-netns=false -- true`, which split the overhead into its parts, and
+#    `takeover -- true`, the bare mechanism in C (filter, listener handed to a supervisor, exec), and
+#    `execfloor true` (bench/floor), a NativeAOT program that only execs: the runtime's own share.
 bench_launch() {
     log "launch overhead: hyperfine, $LAUNCH_RUNS runs per command, $RUNS rounds"
-    local r out
+    local r out true_path
+    true_path=$(type -P true)
+    (cd "$BENCH_DIR/.." && dotnet publish bench/floor/Ax.Floor.csproj -c Release -r linux-x64 -o "$WORK/floor" \
+        -p:DebugType=none -nologo -v quiet) >"$WORK/logs/floor-build.log" 2>&1 \
+        || { cat "$WORK/logs/floor-build.log" >&2; die "building bench/floor failed"; }
     for ((r = 1; r <= RUNS; r++)); do
         out=$WORK/raw/launch-$r.json
         timeout 300 ip netns exec "$NS" hyperfine -N --style none --warmup 3 --runs "$LAUNCH_RUNS" \
             --export-json "$out" 'true' "$AX run -- true" "$AX --version" "$AX run --new-netns=false -- true" \
+            "$WORK/takeover -- true" "$WORK/floor/execfloor $true_path" \
             >"$WORK/logs/hyperfine-$r.log" 2>&1 \
             || die "hyperfine failed; see $WORK/logs/hyperfine-$r.log"
         "$PY" - "$out" "$r" >>"$RAW" <<'EOF'
 import json, statistics, sys
 d = json.load(open(sys.argv[1]))
-# ax_startup: the ax binary alone (`ax --version`); ax_same_netns: `ax run --new-netns=false -- true`.
-for res, variant in zip(d["results"], ("direct", "ax", "ax_startup", "ax_same_netns")):
+# ax_startup: the ax binary alone (`ax --version`); ax_same_netns: `ax run --new-netns=false -- true`;
+# takeover: `takeover -- true`, the C yardstick; floor: `execfloor true`, the NativeAOT runtime alone.
+for res, variant in zip(d["results"], ("direct", "ax", "ax_startup", "ax_same_netns", "takeover", "floor")):
     times = [t * 1000 for t in res["times"]]
     print(json.dumps({"workload": "launch", "variant": variant, "round": int(sys.argv[2]),
                       "value": round(statistics.median(times), 3), "mean": round(res["mean"] * 1000, 3),
@@ -309,7 +319,9 @@ EOF
     done
 }
 
-# 4. connect latency, direct and under ax, blocking and non-blocking connect().
+# 4. connect latency, blocking and non-blocking connect(): direct, under ax, and under the bare takeover
+#    mechanism in C with connect() trapped (takeover) and with socket() trapped as well (takeover_socket,
+#    the calls ax traps), both against the direct server.
 bench_connect() {
     log "connect latency: $CONNECTS connects per run, $RUNS rounds"
     local direct ax r v mode line
@@ -319,13 +331,14 @@ bench_connect() {
     wait_service "$APP_IP:7000"
     curl -s --unix-socket "$RUN_DIR/api.sock" http://ax/api/v1/timings >"$WORK/raw/timings-before.json"
     for ((r = 1; r <= RUNS; r++)); do
-        for v in $(rotated "$r" direct ax); do
+        for v in $(rotated "$r" direct ax takeover takeover_socket); do
             for mode in block nonblock; do
-                if [[ $v == direct ]]; then
-                    line=$(timeout 120 ip netns exec "$NS" "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode")
-                else
-                    line=$(timeout 120 ip netns exec "$NS" "$AX" run -- "$WORK/connlat" connect "$APP_IP" 7000 "$CONNECTS" "$mode")
-                fi
+                case $v in
+                    direct) line=$(timeout 120 ip netns exec "$NS" "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
+                    ax) line=$(timeout 120 ip netns exec "$NS" "$AX" run -- "$WORK/connlat" connect "$APP_IP" 7000 "$CONNECTS" "$mode") ;;
+                    takeover) line=$(timeout 120 ip netns exec "$NS" "$WORK/takeover" -- "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
+                    takeover_socket) line=$(timeout 120 ip netns exec "$NS" "$WORK/takeover" --socket -- "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
+                esac
                 [[ $line == '{'* ]] || die "connlat ($v, $mode) gave no result"
                 local p50
                 p50=$(sed -E 's/.*"connect":\{[^}]*"p50":([0-9.]+).*/\1/' <<<"$line")
