@@ -63,21 +63,14 @@ internal sealed unsafe class SeqpacketSocket : IDisposable
     internal Errno TryAccept(out SeqpacketSocket? connection)
     {
         connection = null;
-        while (true)
+        long fd = Interop.RetryOnEintr(Handle.Fd, static listener => Interop.Libc.Accept4(listener, null, null, Interop.Libc.SOCK_CLOEXEC));
+        if (fd < 0)
         {
-            int fd = Interop.Libc.Accept4(Handle.Fd, null, null, Interop.Libc.SOCK_CLOEXEC);
-            if (fd >= 0)
-            {
-                connection = new SeqpacketSocket(new OwnedFd(fd));
-                return Errno.None;
-            }
-
-            Errno error = Interop.LastErrno();
-            if (error != Errno.EINTR)
-            {
-                return error;
-            }
+            return Interop.LastErrno();
         }
+
+        connection = new SeqpacketSocket(new OwnedFd((int)fd));
+        return Errno.None;
     }
 
     /// <summary>True when a message (or the peer's hang-up) is already queued, so a receive would not wait.</summary>
@@ -134,19 +127,10 @@ internal sealed unsafe class SeqpacketSocket : IDisposable
                 Control = fdToPass >= 0 ? &control : null,
                 ControlLength = fdToPass >= 0 ? (nuint)sizeof(Interop.Libc.CmsgOneFd) : 0,
             };
-            while (true)
-            {
-                if (Interop.Libc.SendMsg(Handle.Fd, &message, Interop.Libc.MSG_NOSIGNAL) >= 0)
-                {
-                    return Errno.None;
-                }
-
-                Errno error = Interop.LastErrno();
-                if (error != Errno.EINTR)
-                {
-                    return error;
-                }
-            }
+            long sent = Interop.RetryOnEintr(
+                (Fd: Handle.Fd, Message: (nint)(&message)),
+                static s => Interop.Libc.SendMsg(s.Fd, (Interop.Libc.MsgHdr*)s.Message, Interop.Libc.MSG_NOSIGNAL));
+            return sent >= 0 ? Errno.None : Interop.LastErrno();
         }
     }
 
@@ -169,14 +153,12 @@ internal sealed unsafe class SeqpacketSocket : IDisposable
                 Control = &control,
                 ControlLength = (nuint)sizeof(Interop.Libc.CmsgOneFd),
             };
-            nint received;
-            while ((received = Interop.Libc.RecvMsg(Handle.Fd, &message, Interop.Libc.MSG_CMSG_CLOEXEC)) < 0)
+            long received = Interop.RetryOnEintr(
+                (Fd: Handle.Fd, Message: (nint)(&message)),
+                static s => Interop.Libc.RecvMsg(s.Fd, (Interop.Libc.MsgHdr*)s.Message, Interop.Libc.MSG_CMSG_CLOEXEC));
+            if (received < 0)
             {
-                Errno error = Interop.LastErrno();
-                if (error != Errno.EINTR)
-                {
-                    return error;
-                }
+                return Interop.LastErrno();
             }
 
             if (message.ControlLength >= (nuint)(sizeof(Interop.Libc.CmsgOneFd) - sizeof(int)) &&

@@ -52,7 +52,7 @@ internal sealed partial class AppSession
                 if (!_listener.TryReceive(out Notification call, out Errno error))
                 {
                     // ENOENT: the caller was interrupted or killed between poll and receive.
-                    if (error is Errno.ENOENT or Errno.EINTR)
+                    if (error == Errno.ENOENT)
                     {
                         continue;
                     }

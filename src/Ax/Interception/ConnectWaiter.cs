@@ -79,7 +79,9 @@ internal sealed unsafe partial class ConnectWaiter : IDisposable
         long nextSweep = Environment.TickCount64 + SweepMilliseconds;
         while (true)
         {
-            int count = Interop.Libc.EpollWait(_epoll.Fd, events, MaxEvents, SweepMilliseconds);
+            int count = (int)Interop.RetryOnEintr(
+                (Fd: _epoll.Fd, Events: (nint)events),
+                static s => Interop.Libc.EpollWait(s.Fd, (Interop.Libc.EpollEvent*)s.Events, MaxEvents, SweepMilliseconds));
             if (Environment.TickCount64 >= nextSweep)
             {
                 DropAbandoned();
@@ -89,11 +91,6 @@ internal sealed unsafe partial class ConnectWaiter : IDisposable
             if (count < 0)
             {
                 Errno error = Interop.LastErrno();
-                if (error == Errno.EINTR)
-                {
-                    continue;
-                }
-
                 if (error == Errno.EBADF)
                 {
                     return; // disposed

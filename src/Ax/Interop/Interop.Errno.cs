@@ -44,4 +44,20 @@ internal static partial class Interop
 {
     /// <summary>Reads errno once, right after a failed call (SetLastError = true on the binding).</summary>
     internal static Errno LastErrno() => (Errno)System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+
+    /// <summary>
+    /// Makes a call again for as long as a signal interrupts it (EINTR): the one place ax retries EINTR.
+    /// <paramref name="call"/> is a static lambda over <paramref name="state"/> (the call's arguments,
+    /// pointers as addresses), so nothing is allocated. Returns what the last call returned; when that is
+    /// negative, <see cref="LastErrno"/> holds its errno.
+    /// </summary>
+    internal static long RetryOnEintr<TState>(TState state, Func<TState, long> call)
+    {
+        long result;
+        while ((result = call(state)) < 0 && LastErrno() == Errno.EINTR)
+        {
+        }
+
+        return result;
+    }
 }

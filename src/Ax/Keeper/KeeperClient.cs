@@ -140,7 +140,7 @@ internal sealed partial class KeeperClient : IDisposable
             {
                 Errno error = socket.TryReceive(out _, out OwnedFd? stray);
                 stray?.Dispose();
-                if (error is Errno.None or Errno.EAGAIN or Errno.EINTR)
+                if (error is Errno.None or Errno.EAGAIN)
                 {
                     continue; // the keeper never speaks unasked; a receive timeout is no news
                 }

@@ -153,21 +153,17 @@ internal sealed partial class KeeperHost : IDisposable
                 };
             }
 
-            int ready;
+            long ready;
             fixed (Interop.Libc.PollFd* pollFds = fds)
             {
-                ready = Interop.Libc.Poll(pollFds, (ulong)fds.Length, PollTimeout(answerAll));
+                ready = Interop.RetryOnEintr(
+                    (Fds: (nint)pollFds, Count: fds.Length, Timeout: PollTimeout(answerAll)),
+                    static s => Interop.Libc.Poll((Interop.Libc.PollFd*)s.Fds, (ulong)s.Count, s.Timeout));
             }
 
             if (ready < 0)
             {
-                Errno error = Interop.LastErrno();
-                if (error == Errno.EINTR)
-                {
-                    continue;
-                }
-
-                Environment.FailFast($"ax keeper: poll failed: {error}");
+                Environment.FailFast($"ax keeper: poll failed: {Interop.LastErrno()}");
             }
 
             if ((fds[0].REvents & Interop.Libc.POLLIN) != 0)

@@ -53,21 +53,17 @@ internal sealed unsafe class NetlinkRouteSocket : IDisposable
         byte[] reply = new byte[8192];
         while (true)
         {
-            nint received;
+            long received;
             fixed (byte* pointer = reply)
             {
-                received = Interop.Libc.Read(_fd, pointer, (nuint)reply.Length);
+                received = Interop.RetryOnEintr(
+                    (Fd: _fd, Data: (nint)pointer, Length: reply.Length),
+                    static s => Interop.Libc.Read(s.Fd, (byte*)s.Data, (nuint)s.Length));
             }
 
             if (received < 0)
             {
-                Errno error = Interop.LastErrno();
-                if (error == Errno.EINTR)
-                {
-                    continue;
-                }
-
-                return error;
+                return Interop.LastErrno();
             }
 
             // Walk the messages in this datagram; the acknowledgement of our request ends the wait.

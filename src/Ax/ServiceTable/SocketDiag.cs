@@ -52,21 +52,17 @@ internal static unsafe class SocketDiag
             byte[] buffer = GC.AllocateUninitializedArray<byte>(32 * 1024);
             while (true)
             {
-                nint received;
+                long received;
                 fixed (byte* data = buffer)
                 {
-                    received = Interop.Libc.Read(fd, data, (nuint)buffer.Length);
+                    received = Interop.RetryOnEintr(
+                        (Fd: fd, Data: (nint)data, Length: buffer.Length),
+                        static s => Interop.Libc.Read(s.Fd, (byte*)s.Data, (nuint)s.Length));
                 }
 
                 if (received < 0)
                 {
-                    Errno error = Interop.LastErrno();
-                    if (error == Errno.EINTR)
-                    {
-                        continue;
-                    }
-
-                    return error;
+                    return Interop.LastErrno();
                 }
 
                 DumpStatus status = ParseDump(buffer.AsSpan(0, (int)received), inodes);
