@@ -35,7 +35,8 @@ internal static class RunLauncher
             throw new CliException(nameProblem, 2);
         }
 
-        if (!LabelSet.TryParse(options.Labels, out _, out string? labelProblem))
+        // The default labels need no check; not parsing them spares every plain `ax run` the parser's start-up.
+        if (options.Labels != LabelSet.DefaultText && !LabelSet.TryParse(options.Labels, out _, out string? labelProblem))
         {
             throw new CliException(labelProblem, 2);
         }

@@ -15,7 +15,8 @@ internal static class RunOptionChecks
     /// <summary>Returns the account of --user, if given; throws a CliException naming the bad value.</summary>
     internal static UserAccount? Check(RunOptions options)
     {
-        if (!RunValidation.TryParseExpose(options.Expose, nodeIp: null, out _, out string? problem))
+        string? problem;
+        if (options.Expose.Count > 0 && !RunValidation.TryParseExpose(options.Expose, nodeIp: null, out _, out problem))
         {
             throw new CliException(problem, UsageExit);
         }
