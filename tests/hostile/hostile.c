@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -145,8 +146,14 @@ static void run(int seconds, int threads, int kill_children) {
         /* Interrupt trapped calls in flight: no SA_RESTART, so they return EINTR or restart. */
         for (int i = 0; i < threads; i++) pthread_kill(ids[i], SIGUSR1);
         if (kill_children && round++ % 5 == 0) {
+            pid_t parent = getpid();
             pid_t child = fork();
             if (child == 0) {
+                /* Part of the app: when the app is killed while this child lives, the child goes too,
+                   instead of running on alone for a minute as an orphan (it would rightly keep the
+                   app's services in the daemon's table). */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent) _exit(0);
                 stop = 0;
                 run(60, 4, 0);
                 _exit(0);
