@@ -51,8 +51,10 @@ internal sealed partial class AppSession
                 long woke = CallTimings.Now();
                 if (!_listener.TryReceive(out Notification call, out Errno error))
                 {
-                    // ENOENT: the caller was interrupted or killed between poll and receive.
-                    if (error == Errno.ENOENT)
+                    // ENOENT: the caller was interrupted or killed between poll and receive. EINTR goes back
+                    // to poll too, not into a second receive: a receive with nothing queued would wait on,
+                    // and miss the hang-up that tells this thread the app is gone.
+                    if (error is Errno.ENOENT or Errno.EINTR)
                     {
                         continue;
                     }

@@ -47,8 +47,8 @@ internal sealed unsafe class SeccompListener : IDisposable
     /// <summary>Receives one notification; false when it vanished first (the caller was interrupted or killed).</summary>
     internal bool TryReceive(out Notification notification, out Errno error)
     {
-        SeccompNotif raw = default; // the kernel insists on a zeroed buffer, and leaves it so on EINTR
-        if (Interop.RetryOnEintr((Fd, Buffer: (nint)(&raw)), static s => Interop.Libc.Ioctl(s.Fd, SECCOMP_IOCTL_NOTIF_RECV, (void*)s.Buffer)) != 0)
+        SeccompNotif raw = default; // the kernel insists on a zeroed buffer
+        if (Interop.Libc.Ioctl(Fd, SECCOMP_IOCTL_NOTIF_RECV, &raw) != 0)
         {
             error = Interop.LastErrno();
             notification = default;
