@@ -38,20 +38,12 @@ internal sealed partial class ControlServer : IDisposable
             Errno error = _socket.TryAccept(out SeqpacketSocket? connection);
             if (error == Errno.None)
             {
-                // The launcher sends its request as it connects, so its message is normally queued by the
-                // time it is accepted, and the short handshake runs on a pool thread: starting a thread would
-                // add its cost to every `ax run`. A connection with nothing to read yet may wait up to the
-                // handshake timeout, so it gets a thread of its own and can never hold up the pool (which
-                // also serves the REST API), however many such connections a local user opens.
-                if (connection!.HasPendingInput())
-                {
-                    ThreadPool.UnsafeQueueUserWorkItem(static state => state.Server.Serve(state.Connection), (Server: this, Connection: connection), preferLocal: false);
-                }
-                else
-                {
-                    new Thread(() => Serve(connection)) { IsBackground = true, Name = "ax-control-run" }.Start();
-                }
-
+                // Each connection gets a thread of its own: it may wait up to the handshake timeout for its
+                // request, so it must never hold up the thread pool (which serves the REST API), however
+                // many idle connections a local user opens. A launcher connects before it installs its
+                // filter and sends after, so its request is rarely queued at accept time anyway, and the
+                // thread costs the launch nothing measurable (interleaved A/B of launch times).
+                new Thread(() => Serve(connection!)) { IsBackground = true, Name = "ax-control-run" }.Start();
                 continue;
             }
 

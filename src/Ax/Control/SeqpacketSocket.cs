@@ -73,13 +73,6 @@ internal sealed unsafe class SeqpacketSocket : IDisposable
         return Errno.None;
     }
 
-    /// <summary>True when a message (or the peer's hang-up) is already queued, so a receive would not wait.</summary>
-    internal bool HasPendingInput()
-    {
-        var poll = new Interop.Libc.PollFd { Fd = Handle.Fd, Events = Interop.Libc.POLLIN };
-        return Interop.Libc.Poll(&poll, 1, 0) == 1;
-    }
-
     /// <summary>Bounds every receive on this connection, so a stalled peer cannot hold the daemon.</summary>
     internal void SetReceiveTimeout(TimeSpan timeout)
     {
