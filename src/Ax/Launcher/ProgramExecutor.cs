@@ -7,29 +7,25 @@ namespace Ax.Launcher;
 internal static unsafe class ProgramExecutor
 {
     /// <summary>
-    /// Returns only on failure, with the errno execve gave. <paramref name="environment"/> is what
-    /// <see cref="Environment"/> read earlier; by default the environment is read now.
+    /// Returns only on failure, with the errno exec gave. With <paramref name="environment"/> (what
+    /// <see cref="Environment"/> read earlier) the app gets exactly that; without, it gets ax's environment
+    /// as the kernel handed it to ax (libc's <c>environ</c>, which ax never changes), with no copy:
+    /// reading /proc/self/environ cost every launch ~0.2 ms (perf on `ax run -- true`).
     /// </summary>
-    internal static Errno Exec(string path, IReadOnlyList<string> argv, List<byte[]>? environment = null)
+    internal static Errno Exec(string path, IReadOnlyList<string> argv, List<byte[]>? environment)
     {
         // Native copies: on success the process image is replaced, so nothing needs freeing.
         byte* pathPointer = ToNative(Encoding.UTF8.GetBytes(path));
         byte** argvPointers = ToNativeArray(argv.Select(a => Encoding.UTF8.GetBytes(a)).ToList());
-        byte** envPointers = ToNativeArray(environment ?? ReadEnvironment());
-        Interop.Libc.Execve(pathPointer, argvPointers, envPointers);
-        return Interop.LastErrno();
-    }
+        if (environment is null)
+        {
+            Interop.Libc.Execv(pathPointer, argvPointers);
+        }
+        else
+        {
+            Interop.Libc.Execve(pathPointer, argvPointers, ToNativeArray(environment));
+        }
 
-    /// <summary>
-    /// Returns only on failure, with the errno exec gave. The app gets ax's environment exactly as the
-    /// kernel handed it to ax (libc's <c>environ</c>, which ax never changes), with no copy: reading
-    /// /proc/self/environ cost every launch ~0.2 ms (perf on `ax run -- true`).
-    /// </summary>
-    internal static Errno ExecWithOwnEnvironment(string path, IReadOnlyList<string> argv)
-    {
-        byte* pathPointer = ToNative(Encoding.UTF8.GetBytes(path));
-        byte** argvPointers = ToNativeArray(argv.Select(a => Encoding.UTF8.GetBytes(a)).ToList());
-        Interop.Libc.Execv(pathPointer, argvPointers);
         return Interop.LastErrno();
     }
 

@@ -96,16 +96,14 @@ internal static class RunLauncher
             }
         }
 
+        List<byte[]>? environment = null;
         if (user is not null)
         {
-            List<byte[]> environment = ProgramExecutor.Environment(user.Environment);
+            environment = ProgramExecutor.Environment(user.Environment);
             UserSwitch.Apply(user);
-            error = ProgramExecutor.Exec(lookup.Path, options.Command, environment);
         }
-        else
-        {
-            error = ProgramExecutor.ExecWithOwnEnvironment(lookup.Path, options.Command);
-        }
+
+        error = ProgramExecutor.Exec(lookup.Path, options.Command, environment);
 
         throw new CliException(
             $"{options.Command[0]}: could not be started ({error})",
