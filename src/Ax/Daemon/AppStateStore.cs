@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Ax.Addressing;
 using Ax.Apps;
 using Ax.Contracts;
@@ -32,7 +33,7 @@ internal sealed class AppStateStore
         var saved = new SavedApp(app.Id, app.Name, [.. app.Labels.Labels], app.IpText, app.HasOwnIp, app.Pid, app.Command, [.. app.Expose.Select(static r => r.ToString())]);
         try
         {
-            WriteAtomically(AppPath(app.Id), JsonSerializer.Serialize(saved, AxJsonContext.Default.SavedApp));
+            WriteAtomically(AppPath(app.Id), saved, AxJsonContext.Default.SavedApp);
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -101,15 +102,7 @@ internal sealed class AppStateStore
             e.Inode,
             e.Backlog)).ToList();
         var saved = bindings.All.Select(static pair => new SavedBinding(pair.Key, pair.Value.AppId, pair.Value.VirtualAddr.ToString())).ToList();
-        // Streamed to the file: with 10,000 services the table is megabytes of JSON, and a string of it
-        // (plus its UTF-8 copy) landed on the large-object heap at every save.
-        string temporary = _services + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 64 * 1024))
-        {
-            JsonSerializer.Serialize(stream, new SavedServiceTable(services, saved), AxJsonContext.Default.SavedServiceTable);
-        }
-
-        File.Move(temporary, _services, overwrite: true);
+        WriteAtomically(_services, new SavedServiceTable(services, saved), AxJsonContext.Default.SavedServiceTable);
     }
 
     internal SavedServiceTable LoadServices()
@@ -129,10 +122,19 @@ internal sealed class AppStateStore
             ? Path.Combine(_apps, appId + ".json")
             : throw new ArgumentException($"'{appId}' is not an app id", nameof(appId));
 
-    private static void WriteAtomically(string path, string text)
+    /// <summary>
+    /// Writes the JSON of <paramref name="value"/> beside <paramref name="path"/> and renames it into place.
+    /// Streamed to the file: with 10,000 services the table is megabytes of JSON, and a string of it (plus
+    /// its UTF-8 copy) would land on the large-object heap at every save.
+    /// </summary>
+    private static void WriteAtomically<T>(string path, T value, JsonTypeInfo<T> typeInfo)
     {
         string temporary = path + ".tmp";
-        File.WriteAllText(temporary, text);
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 64 * 1024))
+        {
+            JsonSerializer.Serialize(stream, value, typeInfo);
+        }
+
         File.Move(temporary, path, overwrite: true);
     }
 }
