@@ -174,10 +174,10 @@ internal sealed class HttpConnection(Socket socket, HttpServerOptions options, F
             head.Append("Content-Length: ").Append(response.Body.Length).Append("\r\n");
         }
 
-        head.Append("Connection: close\r\n\r\n");
-        int headLength = Encoding.ASCII.GetByteCount(head.ToString());
+        string text = head.Append("Connection: close\r\n\r\n").ToString();
+        int headLength = Encoding.ASCII.GetByteCount(text);
         byte[] bytes = new byte[headLength + (isHead ? 0 : response.Body.Length)];
-        Encoding.ASCII.GetBytes(head.ToString(), bytes);
+        Encoding.ASCII.GetBytes(text, bytes);
         if (!isHead)
         {
             response.Body.CopyTo(bytes, headLength);
