@@ -12,7 +12,7 @@ deps:
 
 build: $(OUT)/ax
 
-$(OUT)/ax: $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props Directory.Packages.props
+$(OUT)/ax: $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.c') Directory.Build.props Directory.Packages.props
 	$(DOTNET) publish src/Ax/Ax.csproj -c Release -r linux-x64 -o $(OUT)/.publish -p:DebugType=none -nologo -v quiet
 	@# rename, not copy: a running ax (a daemon, a benchmark) keeps its old file
 	mv -f $(OUT)/.publish/ax $(OUT)/ax

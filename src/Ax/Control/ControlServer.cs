@@ -3,6 +3,7 @@ using Ax.Addressing;
 using Ax.Apps;
 using Ax.Contracts;
 using Ax.Interception;
+using Ax.Launcher;
 using Ax.Policy;
 using Microsoft.Extensions.Logging;
 
@@ -15,6 +16,9 @@ namespace Ax.Control;
 internal sealed partial class ControlServer : IDisposable
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the accept thread waits for a root launcher's first message before giving it a thread.</summary>
+    private const int FirstMessageWaitMilliseconds = 2;
 
     private readonly SeqpacketSocket _socket;
     private readonly NodeContext _node;
@@ -38,12 +42,7 @@ internal sealed partial class ControlServer : IDisposable
             Errno error = _socket.TryAccept(out SeqpacketSocket? connection);
             if (error == Errno.None)
             {
-                // Each connection gets a thread of its own: it may wait up to the handshake timeout for its
-                // request, so it must never hold up the thread pool (which serves the REST API), however
-                // many idle connections a local user opens. A launcher connects before it installs its
-                // filter and sends after, so its request is rarely queued at accept time anyway, and the
-                // thread costs the launch nothing measurable (interleaved A/B of launch times).
-                new Thread(() => Serve(connection!)) { IsBackground = true, Name = "ax-control-run" }.Start();
+                Route(connection!);
                 continue;
             }
 
@@ -58,14 +57,62 @@ internal sealed partial class ControlServer : IDisposable
         }
     }
 
-    private void Serve(SeqpacketSocket connection)
+    /// <summary>
+    /// Each connection gets a thread of its own: it may wait up to the handshake timeout for a message, so
+    /// it must never hold up the thread pool (which serves the REST API), however many idle connections a
+    /// local user opens. A native launcher, though, sends its arguments right after it connects (and runs
+    /// as root): those are planned here, on the accept thread, and the connection's thread starts while
+    /// the launcher installs its filter, instead of before the plan; starting a thread took ~0.25 ms of
+    /// every launch (perf trace of `ax run -- true`: accept to the new thread's first recvmsg).
+    /// </summary>
+    private void Route(SeqpacketSocket connection)
+    {
+        Errno error = connection.TryReceive(out string text, out OwnedFd? passedFd, wait: false);
+        if (error == Errno.EAGAIN && connection.PeerCredentials().Uid == 0 && connection.WaitReadable(FirstMessageWaitMilliseconds))
+        {
+            error = connection.TryReceive(out text, out passedFd, wait: false);
+        }
+
+        if (error == Errno.None && NativeLaunch.IsRequest(text))
+        {
+            passedFd?.Dispose();
+            RunOptions? options = PlanSafely(connection, text);
+            if (options is null)
+            {
+                connection.Dispose();
+                return;
+            }
+
+            StartThread(() => Handle(connection, c => AdmitNatively(c, options)));
+            return;
+        }
+
+        if (error == Errno.None)
+        {
+            StartThread(() => Handle(connection, c => Dispatch(c, text, passedFd)));
+            return;
+        }
+
+        if (error != Errno.EAGAIN)
+        {
+            connection.Dispose(); // the launcher hung up already
+            return;
+        }
+
+        StartThread(() => Handle(connection, Handshake));
+    }
+
+    private static void StartThread(ThreadStart serve) =>
+        new Thread(serve) { IsBackground = true, Name = "ax-control-run" }.Start();
+
+    private void Handle(SeqpacketSocket connection, Action<SeqpacketSocket> serve)
     {
         using (connection)
         {
             try
             {
                 connection.SetReceiveTimeout(HandshakeTimeout);
-                Handshake(connection);
+                serve(connection);
             }
             catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
             {
@@ -75,23 +122,39 @@ internal sealed partial class ControlServer : IDisposable
     }
 
     /// <summary>
-    /// One message each way. The launcher sends its request with the seccomp listener of the filter it
-    /// has already installed; the daemon answers with the app's id (or why it refuses), and, when the
-    /// app wants a network namespace and one is ready, that namespace's descriptor. Every `ax run` pays
-    /// this exchange before its app starts, and on this class of machine each wake-up of the other side
-    /// costs tens of microseconds, so it is one round trip, not two (BENCHMARKS.md, "launch overhead").
+    /// A launcher's first message says which launcher it is. The native one (Launcher/Native/main.c) sends
+    /// its arguments and gets a plan: see <see cref="NativeLaunch"/>. The full one (<c>RunLauncher</c>,
+    /// in C#) sends its request with the seccomp listener of the filter it has already installed; the
+    /// daemon answers with the app's id (or why it refuses), and, when the app wants a network namespace
+    /// and one is ready, that namespace's descriptor: one message each way, since on this class of
+    /// machine each wake-up of the other side costs tens of microseconds (BENCHMARKS.md, "launch overhead").
     /// </summary>
     private void Handshake(SeqpacketSocket connection)
     {
-        if (connection.TryReceive(out string text, out OwnedFd? listenerFd) != Errno.None)
+        if (connection.TryReceive(out string text, out OwnedFd? passedFd) != Errno.None)
         {
-            listenerFd?.Dispose();
+            passedFd?.Dispose();
             return;
         }
 
+        Dispatch(connection, text, passedFd);
+    }
+
+    private void Dispatch(SeqpacketSocket connection, string text, OwnedFd? listenerFd)
+    {
         try
         {
-            Admit(connection, text, ref listenerFd);
+            if (!NativeLaunch.IsRequest(text))
+            {
+                Admit(connection, text, ref listenerFd);
+                return;
+            }
+
+            RunOptions? options = PlanSafely(connection, text);
+            if (options is not null)
+            {
+                AdmitNatively(connection, options);
+            }
         }
         finally
         {
@@ -108,21 +171,52 @@ internal sealed partial class ControlServer : IDisposable
             return;
         }
 
-        if (listenerFd is null)
-        {
-            connection.TrySend(Reply(null, "the run request came without the app's seccomp listener; the launcher and the daemon differ in version, restart the daemon"));
-            return;
-        }
-
-        if (!TryValidate(request, out uint ip, out LabelSet? labels, out List<ExposeRule> expose, out string? problem))
+        if (!TryAdmit(connection, request, ref listenerFd, out AppRecord? app, out SeccompListener? listener, out string? problem))
         {
             connection.TrySend(Reply(null, problem));
             return;
         }
 
+        // With a ready network namespace for the app, the reply carries its descriptor (SCM_RIGHTS) and
+        // the launcher enters it instead of making one; without, the launcher makes its own.
+        using (OwnedFd? readyNamespace = request.NewNetns ? _namespaces?.TryTake() : null)
+        {
+            string reply = Reply(app!.Id, null, Ipv4Endpoint.FormatAddress(_node.NodeIp), _node.ResolvConf);
+            connection.TrySend(reply, readyNamespace?.Fd ?? -1);
+        }
+
+        StartServing(app, listener!, "full");
+    }
+
+    /// <summary>
+    /// Checks the request and adds the app, its listener held by the keeper; the caller then answers the
+    /// launcher and calls <see cref="StartServing"/>. False with the reason
+    /// for the launcher when the app is refused.
+    /// </summary>
+    private bool TryAdmit(
+        SeqpacketSocket connection,
+        RunRequest request,
+        ref OwnedFd? listenerFd,
+        out AppRecord? app,
+        out SeccompListener? listener,
+        out string? problem)
+    {
+        app = null;
+        listener = null;
+        if (listenerFd is null || !listenerFd.IsSeccompListener)
+        {
+            problem = "the run request came without the app's seccomp listener; the launcher and the daemon differ in version, restart the daemon";
+            return false;
+        }
+
+        if (!TryValidate(request, out uint ip, out LabelSet? labels, out List<ExposeRule> expose, out problem))
+        {
+            return false;
+        }
+
         string appId = _node.Apps.NewId();
         var credentials = connection.PeerCredentials();
-        var app = new AppRecord(
+        app = new AppRecord(
             appId,
             request.Name ?? $"<{Guid.NewGuid()}>",
             labels!,
@@ -143,19 +237,16 @@ internal sealed partial class ControlServer : IDisposable
         }
 
         // The keeper holds the listener before the app may start; the app's first trapped call then waits
-        // in the kernel until the session below reads it.
-        var listener = new SeccompListener(listenerFd);
+        // in the kernel until the session reads it.
+        listener = new SeccompListener(listenerFd);
         listenerFd = null;
         _node.Keeper.Hold(app.Id, listener);
+        return true;
+    }
 
-        // With a ready network namespace for the app, the reply carries its descriptor (SCM_RIGHTS) and
-        // the launcher enters it instead of making one; without, the launcher makes its own.
-        using (OwnedFd? readyNamespace = request.NewNetns ? _namespaces?.TryTake() : null)
-        {
-            string reply = Reply(appId, null, Ipv4Endpoint.FormatAddress(_node.NodeIp), _node.ResolvConf);
-            connection.TrySend(reply, readyNamespace?.Fd ?? -1);
-        }
-
+    /// <summary>Starts serving an admitted app, once its launcher has the answer.</summary>
+    private void StartServing(AppRecord app, SeccompListener listener, string launcher)
+    {
         // Saved before the session starts, so that the session's end (which removes the file and the
         // keeper's copy) always comes after. A daemon that dies in between restores this app with defaults.
         if (!_node.State.TrySaveApp(app))
@@ -163,10 +254,10 @@ internal sealed partial class ControlServer : IDisposable
             Log.NotSaved(_logger, app.Id);
         }
 
-        // Should the launcher have died before reading the reply, its listener reports the app gone and
-        // the session ends at once, removing what was added above.
+        // Should the launcher have died before reading the answer, its listener reports the app gone and
+        // the session ends at once, removing what was added.
         new AppSession(app, _node, listener).Start();
-        Log.AppStarted(_logger, app.Id, app.Name, app.IpText, string.Join(' ', app.Command));
+        Log.AppStarted(_logger, app.Id, app.Name, app.IpText, launcher, string.Join(' ', app.Command));
     }
 
     private bool TryValidate(RunRequest request, out uint ip, out LabelSet? labels, out List<ExposeRule> expose, out string? problem)
@@ -216,11 +307,14 @@ internal sealed partial class ControlServer : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "App {AppId} ({Name}) started on {Ip}: {Command}")]
-        internal static partial void AppStarted(ILogger logger, string appId, string name, string ip, string command);
+        [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "App {AppId} ({Name}) started on {Ip} by the {Launcher} launcher: {Command}")]
+        internal static partial void AppStarted(ILogger logger, string appId, string name, string ip, string launcher, string command);
 
         [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "App {AppId}: could not save its description under the run directory; after a daemon restart it is served with defaults")]
         internal static partial void NotSaved(ILogger logger, string appId);
+
+        [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "A native launch could not be planned ({Problem}); the launcher falls back to the full one")]
+        internal static partial void PlanFailed(ILogger logger, string problem);
 
         [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "The control socket could not accept a connection: {Error}")]
         internal static partial void AcceptFailed(ILogger logger, string error);

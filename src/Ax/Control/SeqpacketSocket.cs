@@ -127,8 +127,18 @@ internal sealed unsafe class SeqpacketSocket : IDisposable
         }
     }
 
-    /// <summary>Receives one message and, if one came with it, a descriptor (already close-on-exec).</summary>
-    internal Errno TryReceive(out string text, out OwnedFd? passedFd)
+    /// <summary>Waits up to <paramref name="milliseconds"/> for a message (or the peer's hang-up) to be queued.</summary>
+    internal bool WaitReadable(int milliseconds)
+    {
+        var poll = new Interop.Libc.PollFd { Fd = Handle.Fd, Events = Interop.Libc.POLLIN };
+        return Interop.Libc.Poll(&poll, 1, milliseconds) == 1;
+    }
+
+    /// <summary>
+    /// Receives one message and, if one came with it, a descriptor (already close-on-exec). Without
+    /// <paramref name="wait"/>, EAGAIN when no message is queued.
+    /// </summary>
+    internal Errno TryReceive(out string text, out OwnedFd? passedFd, bool wait = true)
     {
         text = string.Empty;
         passedFd = null;
@@ -147,8 +157,8 @@ internal sealed unsafe class SeqpacketSocket : IDisposable
                 ControlLength = (nuint)sizeof(Interop.Libc.CmsgOneFd),
             };
             long received = Interop.RetryOnEintr(
-                (Fd: Handle.Fd, Message: (nint)(&message)),
-                static s => Interop.Libc.RecvMsg(s.Fd, (Interop.Libc.MsgHdr*)s.Message, Interop.Libc.MSG_CMSG_CLOEXEC));
+                (Fd: Handle.Fd, Message: (nint)(&message), Flags: Interop.Libc.MSG_CMSG_CLOEXEC | (wait ? 0 : Interop.Libc.MSG_DONTWAIT)),
+                static s => Interop.Libc.RecvMsg(s.Fd, (Interop.Libc.MsgHdr*)s.Message, s.Flags));
             if (received < 0)
             {
                 return Interop.LastErrno();

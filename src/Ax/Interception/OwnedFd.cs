@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace Ax.Interception;
@@ -11,6 +12,13 @@ internal sealed class OwnedFd : SafeHandle
     public override bool IsInvalid => handle == -1;
 
     internal int Fd => (int)handle;
+
+    /// <summary>What the descriptor is, as /proc names it: "anon_inode:seccomp notify", "pipe:[123]", a path.</summary>
+    internal string? Kind =>
+        new FileInfo($"/proc/self/fd/{Fd.ToString(CultureInfo.InvariantCulture)}").LinkTarget;
+
+    /// <summary>Whether this is a seccomp user-notification listener, as a confused or hostile peer may pass anything.</summary>
+    internal bool IsSeccompListener => Kind == "anon_inode:seccomp notify";
 
     protected override bool ReleaseHandle() => Interop.Libc.Close((int)handle) == 0;
 }

@@ -53,11 +53,11 @@ internal sealed partial class KeeperHost
 
         switch (verb)
         {
-            case KeeperProtocol.Hold when fd is not null && argument.Length > 0 && IsSeccompListener(fd):
+            case KeeperProtocol.Hold when fd is not null && argument.Length > 0 && fd.IsSeccompListener:
                 Remove(argument);
                 _held[argument] = new HeldApp(argument, new SeccompListener(fd));
                 return;
-            case KeeperProtocol.Guard when fd is not null && argument.Length == 0 && IsBpfLink(fd):
+            case KeeperProtocol.Guard when fd is not null && argument.Length == 0 && fd.Kind == "anon_inode:bpf_link":
                 // The new daemon's program is attached by now; the old one, which lets only the old
                 // daemon's pid send to ax destinations, would refuse the new daemon's routed datagrams.
                 _guardLink?.Dispose();
@@ -121,13 +121,4 @@ internal sealed partial class KeeperHost
             app.Dispose();
         }
     }
-
-    /// <summary>Holds nothing but seccomp listeners: anything else a confused peer passes is closed.</summary>
-    private static bool IsSeccompListener(OwnedFd fd) => LinkTarget(fd) == "anon_inode:seccomp notify";
-
-    /// <summary>As a guard link it holds nothing but a BPF link.</summary>
-    private static bool IsBpfLink(OwnedFd fd) => LinkTarget(fd) == "anon_inode:bpf_link";
-
-    private static string? LinkTarget(OwnedFd fd) =>
-        new FileInfo($"/proc/self/fd/{fd.Fd.ToString(CultureInfo.InvariantCulture)}").LinkTarget;
 }

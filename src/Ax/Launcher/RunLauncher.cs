@@ -25,22 +25,7 @@ internal static class RunLauncher
             throw new CliException("no command given; usage: ax run [options] -- COMMAND [ARGS...]", 2);
         }
 
-        if (options.Ip is not null && !RunValidation.TryParseAppIp(options.Ip, out _, out string? ipProblem))
-        {
-            throw new CliException(ipProblem, 2);
-        }
-
-        if (options.Name is not null && !RunValidation.TryCheckName(options.Name, out string? nameProblem))
-        {
-            throw new CliException(nameProblem, 2);
-        }
-
-        // The default labels need no check; not parsing them spares every plain `ax run` the parser's start-up.
-        if (options.Labels != LabelSet.DefaultText && !LabelSet.TryParse(options.Labels, out _, out string? labelProblem))
-        {
-            throw new CliException(labelProblem, 2);
-        }
-
+        RunOptionChecks.CheckValues(options);
         UserAccount? user = RunOptionChecks.Check(options);
         CommandLookup lookup = CommandResolver.Resolve(options.Command[0], Environment.GetEnvironmentVariable("PATH"));
         switch (lookup.Status)
@@ -113,13 +98,7 @@ internal static class RunLauncher
     private static RunReply Introduce(SeqpacketSocket control, RunOptions options, int listener, out OwnedFd? readyNamespace)
     {
         readyNamespace = null;
-        var request = new RunRequest(
-            options.Ip,
-            options.Name,
-            options.Labels.Split(',', StringSplitOptions.TrimEntries),
-            options.NewNetns,
-            options.Command,
-            options.Expose);
+        RunRequest request = options.ToRequest();
         Errno sent = control.TrySend(ControlCodec.WriteRequest(request), listener);
         Interop.Libc.Close(listener);
         if (sent != Errno.None || control.TryReceive(out string text, out var stray) != Errno.None)

@@ -1,5 +1,6 @@
 using Ax.Cli;
 using Ax.Control;
+using Ax.Policy;
 
 namespace Ax.Launcher;
 
@@ -11,6 +12,26 @@ namespace Ax.Launcher;
 internal static class RunOptionChecks
 {
     internal const int UsageExit = 2;
+
+    /// <summary>Checks --ip, --name and --labels; throws a CliException naming the bad value.</summary>
+    internal static void CheckValues(RunOptions options)
+    {
+        if (options.Ip is not null && !RunValidation.TryParseAppIp(options.Ip, out _, out string? ipProblem))
+        {
+            throw new CliException(ipProblem, UsageExit);
+        }
+
+        if (options.Name is not null && !RunValidation.TryCheckName(options.Name, out string? nameProblem))
+        {
+            throw new CliException(nameProblem, UsageExit);
+        }
+
+        // The default labels need no check; not parsing them spares every plain `ax run` the parser's start-up.
+        if (options.Labels != LabelSet.DefaultText && !LabelSet.TryParse(options.Labels, out _, out string? labelProblem))
+        {
+            throw new CliException(labelProblem, UsageExit);
+        }
+    }
 
     /// <summary>Returns the account of --user, if given; throws a CliException naming the bad value.</summary>
     internal static UserAccount? Check(RunOptions options)

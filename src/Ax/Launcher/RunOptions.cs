@@ -1,3 +1,5 @@
+using Ax.Contracts;
+
 namespace Ax.Launcher;
 
 /// <summary>The options of <c>ax run</c> (seed 003, "Run").</summary>
@@ -34,4 +36,8 @@ internal sealed class RunOptions
     public required IReadOnlyList<string> Command { get; init; }
 
     public required string RunDir { get; init; }
+
+    /// <summary>What the launcher tells the daemon about the app.</summary>
+    internal RunRequest ToRequest() =>
+        new(Ip, Name, Labels.Split(',', StringSplitOptions.TrimEntries), NewNetns, Command, Expose);
 }

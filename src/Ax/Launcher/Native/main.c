@@ -1,0 +1,356 @@
+/*
+ * The process entry of the ax binary (CustomNativeMain in Ax.csproj).
+ *
+ * Every command but one goes straight to the .NET program (__managed__Main). The one is `ax run`, and only
+ * its plainest form: the launch of an app is paid by every app, and starting the .NET runtime alone costs
+ * a launch about 1.6 ms on this class of machine, more than everything else ax does before the app runs
+ * (BENCHMARKS.md, "launch overhead": `execfloor true` against `true`; perf: ld.so, the runtime's cgroup
+ * and /proc/self/maps reads, its GC and finalizer-thread start). So this file carries the steps of a
+ * launch that need no judgement, and the daemon, which runs the same C# parser and checks as the full
+ * launcher (Control/NativeLaunch.cs), makes every decision:
+ *
+ *   1. connect to the daemon's control socket, send the arguments;
+ *   2. the daemon answers "go" with the seccomp filter, where the command starts in argv, whether to
+ *      override the resolver, and a ready network namespace; or "fall back";
+ *   3. find the command on PATH, install the filter, send its listener;
+ *   4. the daemon admits the app (or says why not); enter the namespace, mount the resolver, execve.
+ *
+ * Anything unusual before step 3 (not root, --run-dir, no daemon, --user, --interface, a bad flag, a
+ * command that is not found, an old daemon) falls back to the full launcher in C#, which does the same
+ * and owns every error message. After the filter is installed there is no way back, so the few failures
+ * left are reported here, in the full launcher's words.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
+#define SECCOMP_FILTER_FLAG_SPEC_ALLOW (1UL << 2)
+#endif
+
+extern int __managed__Main(int argc, char **argv);
+
+/* Control/NativeLaunch.cs holds the other half of every constant below. */
+#define MAGIC "ax-launch/1"
+#define MAX_MESSAGE (64 * 1024)
+#define PLAN_HEADER 8
+#define FLAG_ENTER_NAMESPACE 1
+#define FLAG_OVERRIDE_RESOLVER 2
+#define DEFAULT_RUN_DIR "/var/run/appswitch"
+#define RESOLV_CONF "/etc/resolv.conf"
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define EXIT_USAGE 2
+#define EXIT_NOT_EXECUTABLE 126
+#define EXIT_NOT_FOUND 127
+
+/* One message buffer, static: 64 KiB on the stack would be touched page by page all the same. */
+static unsigned char message[MAX_MESSAGE];
+
+struct launch {
+    int control;              /* the control socket */
+    int namespace_fd;         /* the ready network namespace, or -1 */
+    int command;              /* index in argv of the app's command */
+    int flags;
+    const unsigned char *filter;
+    uint16_t filter_length;   /* instructions */
+    char resolv_conf[4096];   /* the daemon's resolv.conf, when FLAG_OVERRIDE_RESOLVER */
+    char path[4096];          /* the command, found */
+};
+
+static void close_all(struct launch *launch)
+{
+    if (launch->namespace_fd >= 0) {
+        close(launch->namespace_fd);
+        launch->namespace_fd = -1;
+    }
+    if (launch->control >= 0) {
+        close(launch->control);
+        launch->control = -1;
+    }
+}
+
+/* sendmsg with at most one descriptor (SCM_RIGHTS). */
+static int send_message(int socket_fd, const void *data, size_t length, int fd)
+{
+    struct iovec iov = { .iov_base = (void *)data, .iov_len = length };
+    union { struct cmsghdr header; char space[CMSG_SPACE(sizeof(int))]; } control;
+    struct msghdr header = { .msg_iov = &iov, .msg_iovlen = 1 };
+    if (fd >= 0) {
+        memset(&control, 0, sizeof control);
+        header.msg_control = control.space;
+        header.msg_controllen = sizeof control.space;
+        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&header);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
+    }
+    ssize_t sent;
+    do {
+        sent = sendmsg(socket_fd, &header, MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    return sent == (ssize_t)length ? 0 : -1;
+}
+
+/* recvmsg into `message`; returns its length (0 when the peer closed, -1 on error) and any descriptor. */
+static ssize_t receive_message(int socket_fd, int *fd)
+{
+    struct iovec iov = { .iov_base = message, .iov_len = sizeof message };
+    union { struct cmsghdr header; char space[CMSG_SPACE(sizeof(int))]; } control;
+    struct msghdr header = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space, .msg_controllen = sizeof control.space,
+    };
+    ssize_t received;
+    do {
+        received = recvmsg(socket_fd, &header, MSG_CMSG_CLOEXEC);
+    } while (received < 0 && errno == EINTR);
+    *fd = -1;
+    if (received >= 0) {
+        for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&header); cmsg; cmsg = CMSG_NXTHDR(&header, cmsg)) {
+            if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
+                cmsg->cmsg_len == CMSG_LEN(sizeof(int))) {
+                memcpy(fd, CMSG_DATA(cmsg), sizeof *fd);
+            }
+        }
+    }
+    return received;
+}
+
+static int connect_daemon(void)
+{
+    const char *run_dir = getenv("AX_RUN_DIR");
+    struct sockaddr_un address = { .sun_family = AF_UNIX };
+    int length = snprintf(address.sun_path, sizeof address.sun_path, "%s/ax.sock",
+                          run_dir && *run_dir ? run_dir : DEFAULT_RUN_DIR);
+    if (length < 0 || (size_t)length >= sizeof address.sun_path) {
+        return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* Steps 1 and 2: the arguments out, the plan back. Returns 0 to go on, -1 to fall back. */
+static int plan(struct launch *launch, int argc, char **argv)
+{
+    size_t used = sizeof MAGIC; /* with its NUL */
+    memcpy(message, MAGIC, sizeof MAGIC);
+    for (int i = 1; i < argc; i++) {
+        size_t length = strlen(argv[i]) + 1;
+        if (used + length > sizeof message) {
+            return -1;
+        }
+        memcpy(message + used, argv[i], length);
+        used += length;
+    }
+    if (send_message(launch->control, message, used, -1) != 0) {
+        return -1;
+    }
+
+    ssize_t received = receive_message(launch->control, &launch->namespace_fd);
+    if (received < PLAN_HEADER || message[0] != 'G') {
+        return -1; /* "F", or a daemon that does not know this protocol */
+    }
+    uint16_t command, resolv_length;
+    memcpy(&command, message + 1, 2);
+    launch->flags = message[3];
+    memcpy(&launch->filter_length, message + 4, 2);
+    memcpy(&resolv_length, message + 6, 2);
+    size_t filter_bytes = (size_t)launch->filter_length * sizeof(struct sock_filter);
+    if ((size_t)received != PLAN_HEADER + filter_bytes + resolv_length || launch->filter_length == 0 ||
+        resolv_length >= sizeof launch->resolv_conf || 1 + (int)command >= argc) {
+        return -1;
+    }
+    if ((launch->flags & FLAG_ENTER_NAMESPACE) && launch->namespace_fd < 0) {
+        return -1;
+    }
+    launch->command = 1 + command; /* the daemon counts from argv[1] */
+    launch->filter = message + PLAN_HEADER;
+    memcpy(launch->resolv_conf, message + PLAN_HEADER + filter_bytes, resolv_length);
+    launch->resolv_conf[resolv_length] = '\0';
+    return 0;
+}
+
+/* Launcher/CommandResolver.cs, one stat(2) per candidate: a file with any execute bit, not a directory. */
+static int is_command(const char *path)
+{
+    struct stat status;
+    return stat(path, &status) == 0 && !S_ISDIR(status.st_mode) && (status.st_mode & 0111) != 0;
+}
+
+/* Step 3a: the command as a shell finds it. Returns 0 when found, -1 to let the full launcher explain. */
+static int find_command(struct launch *launch, const char *command)
+{
+    if (strchr(command, '/')) {
+        if (strlen(command) >= sizeof launch->path) {
+            return -1;
+        }
+        strcpy(launch->path, command);
+        return is_command(command) ? 0 : -1;
+    }
+    const char *path = getenv("PATH");
+    if (!path) {
+        path = DEFAULT_PATH;
+    }
+    for (const char *start = path;; ) {
+        const char *end = strchrnul(start, ':');
+        int directory_length = end == start ? 1 : (int)(end - start); /* an empty entry is "." */
+        int length = snprintf(launch->path, sizeof launch->path, "%.*s/%s",
+                              directory_length, end == start ? "." : start, command);
+        if (length > 0 && (size_t)length < sizeof launch->path && is_command(launch->path)) {
+            return 0;
+        }
+        if (*end == '\0') {
+            return -1;
+        }
+        start = end + 1;
+    }
+}
+
+/* Step 3b: the filter on this, the only, thread. Returns the listener, or -1 to fall back. */
+static int install_filter(struct launch *launch)
+{
+    /* The plan's filter sits at offset 8 of the message; copied, so it is aligned for the kernel. */
+    static struct sock_filter program[MAX_MESSAGE / sizeof(struct sock_filter)];
+    memcpy(program, launch->filter, (size_t)launch->filter_length * sizeof *program);
+    struct sock_fprog fprog = { .len = launch->filter_length, .filter = program };
+    long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                            SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_SPEC_ALLOW, &fprog);
+    return listener < 0 ? -1 : (int)listener;
+}
+
+/* Says what failed, in the full launcher's words; `format` has one %s for the errno name. */
+static int fail(int code, const char *format, int error)
+{
+    fputs("ax: ", stderr);
+    fprintf(stderr, format, strerrorname_np(error));
+    fputc('\n', stderr);
+    return code;
+}
+
+/* Launcher/ResolverOverride.cs, for root. Returns 0, or the exit code after saying what failed. */
+static int override_resolver(const char *daemon_resolv_conf)
+{
+    if (unshare(CLONE_NEWNS) != 0) {
+        if (errno == EPERM) {
+            fputs("ax: note: the app keeps the host's /etc/resolv.conf, since giving it ax's needs "
+                  "CAP_SYS_ADMIN; ax app names do not resolve in it (pass --dns-override=false to silence "
+                  "this note)\n", stderr);
+            return 0;
+        }
+        return fail(1, "could not give the app its own mount namespace for its resolv.conf (%s); pass "
+                       "--dns-override=false to keep the host's resolver", errno);
+    }
+    if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0) {
+        return fail(1, "could not make the app's mounts private to it (%s); pass --dns-override=false to "
+                       "keep the host's resolver", errno);
+    }
+    if (mount(daemon_resolv_conf, RESOLV_CONF, NULL, MS_BIND, NULL) != 0) {
+        int error = errno;
+        fprintf(stderr, "ax: could not mount %s over %s for the app (%s); pass --dns-override=false to keep "
+                        "the host's resolver\n", daemon_resolv_conf, RESOLV_CONF, strerrorname_np(error));
+        return 1;
+    }
+    mount(NULL, RESOLV_CONF, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL); /* best effort, as in C# */
+    return 0;
+}
+
+/* Steps 3 and 4, past the point of no return. Returns only on failure, with the exit code. */
+static int admit_and_exec(struct launch *launch, int listener, char **argv)
+{
+    int sent = send_message(launch->control, "L", 1, listener);
+    close(listener);
+    int stray = -1;
+    ssize_t received = sent == 0 ? receive_message(launch->control, &stray) : -1;
+    if (stray >= 0) {
+        close(stray);
+    }
+    if (received < 1 || (message[0] != 'A' && message[0] != 'E')) {
+        fputs("ax: the ax daemon closed the connection before accepting the app; see the daemon's log\n", stderr);
+        return 1;
+    }
+    if (message[0] == 'E') {
+        fprintf(stderr, "ax: %.*s\n", (int)received - 1, (const char *)message + 1);
+        return EXIT_USAGE;
+    }
+    close(launch->control);
+    launch->control = -1;
+
+    if (launch->flags & FLAG_ENTER_NAMESPACE) {
+        if (setns(launch->namespace_fd, CLONE_NEWNET) != 0) {
+            return fail(1, "could not enter the network namespace the ax daemon made for the app (%s)", errno);
+        }
+        close(launch->namespace_fd);
+        launch->namespace_fd = -1;
+    }
+    if (launch->flags & FLAG_OVERRIDE_RESOLVER) {
+        int code = override_resolver(launch->resolv_conf);
+        if (code != 0) {
+            return code;
+        }
+    }
+
+    execv(launch->path, argv + launch->command);
+    int error = errno;
+    fprintf(stderr, "ax: %s: could not be started (%s)\n", argv[launch->command], strerrorname_np(error));
+    return error == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+}
+
+/* Returns 1 with *code set when the launch ended here (the app could not start), 0 to fall back. */
+static int try_launch(int argc, char **argv, int *code)
+{
+    for (int i = 2; i < argc; i++) {
+        if (strncmp(argv[i], "--run-dir", 9) == 0) {
+            return 0; /* the one option that changes where the daemon is: the full launcher reads it */
+        }
+    }
+
+    struct launch launch = { .control = connect_daemon(), .namespace_fd = -1 };
+    if (launch.control < 0 || plan(&launch, argc, argv) != 0 || find_command(&launch, argv[launch.command]) != 0) {
+        close_all(&launch);
+        return 0;
+    }
+
+    struct stat status;
+    if ((launch.flags & FLAG_OVERRIDE_RESOLVER) && stat(RESOLV_CONF, &status) != 0) {
+        close_all(&launch); /* nothing to mount over: the full launcher says so */
+        return 0;
+    }
+
+    int listener = install_filter(&launch);
+    if (listener < 0) {
+        close_all(&launch);
+        return 0;
+    }
+
+    *code = admit_and_exec(&launch, listener, argv);
+    close_all(&launch);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    /* Root only: an app's own namespaces need it, and the full launcher explains the alternatives. */
+    if (argc >= 3 && strcmp(argv[1], "run") == 0 && geteuid() == 0) {
+        int code;
+        if (try_launch(argc, argv, &code)) {
+            return code;
+        }
+    }
+    return __managed__Main(argc, argv);
+}
