@@ -17,6 +17,15 @@ internal static unsafe class ProgramExecutor
         // Native copies: on success the process image is replaced, so nothing needs freeing.
         byte* pathPointer = ToNative(Encoding.UTF8.GetBytes(path));
         byte** argvPointers = ToNativeArray(argv.Select(a => Encoding.UTF8.GetBytes(a)).ToList());
+
+        // The .NET runtime ignores SIGPIPE, and an ignored signal stays ignored across execve: the app
+        // would get EPIPE where it expects to die of SIGPIPE (`yes | head` would not end quietly). It gets
+        // the caller's disposition back; handled signals reset to the default at execve by themselves.
+        if (!CallerIgnoredSigPipe())
+        {
+            Interop.Libc.Signal(Interop.Libc.SIGPIPE, Interop.Libc.SIG_DFL);
+        }
+
         if (environment is null)
         {
             Interop.Libc.Execv(pathPointer, argvPointers);
@@ -27,6 +36,18 @@ internal static unsafe class ProgramExecutor
         }
 
         return Interop.LastErrno();
+    }
+
+    private static bool CallerIgnoredSigPipe()
+    {
+        try
+        {
+            return Interop.NativeEntry.CallerIgnoredSigPipe() != 0;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false; // not the published binary (tests run the launcher's code in-process)
+        }
     }
 
     /// <summary>The environment ax was started with, as the kernel holds it (NUL-separated).</summary>

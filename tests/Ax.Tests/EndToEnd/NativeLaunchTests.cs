@@ -101,7 +101,7 @@ public sealed class NativeLaunchTests
         Assert.Contains("no-listener G E", abuse.Stdout);
         Assert.Contains("garbage-after-plan closed", abuse.Stdout);
         Assert.Contains("pipe-as-listener E", abuse.Stdout);
-        Assert.Contains("many G", abuse.Stdout); // a long command line is no mistake
+        Assert.Matches("many [GF]", abuse.Stdout); // no mistake: a plan, or "fall back" once the hang-ups above emptied the namespace pool
         Assert.Contains("utf8 F", abuse.Stdout);
         Assert.Contains("magic-only F", abuse.Stdout);
         Assert.Contains("all done", abuse.Stdout);

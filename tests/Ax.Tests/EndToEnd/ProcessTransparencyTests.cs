@@ -32,6 +32,28 @@ public sealed class ProcessTransparencyTests
         Assert.Equal(plain.Stdout, underAx.Stdout);
     }
 
+    [Theory]
+    [InlineData(false, false)] // the native launcher
+    [InlineData(false, true)]  // the full launcher (--user), which starts the .NET runtime, which ignores SIGPIPE
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void IgnoredSignals_AreTheCallers(bool callerIgnoresSigPipe, bool fullLauncher)
+    {
+        using var node = TestNode.Create();
+        string user = fullLauncher ? "--user root" : string.Empty;
+        // env sets the caller's disposition either way: the test host's own may be either.
+        string disposition = callerIgnoresSigPipe ? "--ignore-signal=PIPE" : "--default-signal=PIPE";
+
+        // What `yes | head -1` needs: yes dies of SIGPIPE unless its caller chose to ignore it.
+        var result = node.Run(["env", disposition, "sh", "-c", $"{AxBinary.Path} run {user} -- yes | head -n 1; {AxBinary.Path} run {user} -- grep SigIgn /proc/self/status"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("y", result.Stdout.Split('\n')[0]);
+        ulong ignored = ulong.Parse(result.Stdout.Split('\n')[1].Split('\t')[1], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(callerIgnoresSigPipe, (ignored & (1UL << (13 - 1))) != 0);
+        Assert.Equal(callerIgnoresSigPipe, result.Stderr.Contains("Broken pipe", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Stdin_PassesThrough()
     {

@@ -25,6 +25,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,6 +344,15 @@ static int try_launch(int argc, char **argv, int *code)
     return 1;
 }
 
+/* Whether the caller had SIGPIPE ignored, read before the .NET runtime ignores it for itself: the full
+ * launcher restores the caller's disposition before execve (Launcher/ProgramExecutor.cs). */
+static int caller_ignored_sigpipe;
+
+int ax_caller_ignored_sigpipe(void)
+{
+    return caller_ignored_sigpipe;
+}
+
 int main(int argc, char **argv)
 {
     /* Root only: an app's own namespaces need it, and the full launcher explains the alternatives. */
@@ -352,5 +362,7 @@ int main(int argc, char **argv)
             return code;
         }
     }
+    struct sigaction sigpipe;
+    caller_ignored_sigpipe = sigaction(SIGPIPE, NULL, &sigpipe) == 0 && sigpipe.sa_handler == SIG_IGN;
     return __managed__Main(argc, argv);
 }
