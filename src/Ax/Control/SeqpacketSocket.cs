@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Ax.Interception;
 
@@ -140,14 +141,27 @@ internal sealed unsafe class SeqpacketSocket : IDisposable
     /// </summary>
     internal Errno TryReceive(out string text, out OwnedFd? passedFd, bool wait = true)
     {
+        // Pooled and not zeroed: the kernel writes what is read. A fresh 64 KiB array per message (up to
+        // three per launch) is garbage the GC must make room for: daemon RSS with 100 apps 17.5-17.8 MiB
+        // pooled, 19.2-19.3 MiB with the build before (make bench, memory workload, alternating runs).
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(MaxMessage);
+        try
+        {
+            return Receive(buffer, out text, out passedFd, wait);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private Errno Receive(byte[] buffer, out string text, out OwnedFd? passedFd, bool wait)
+    {
         text = string.Empty;
         passedFd = null;
-
-        // Not zeroed: the kernel writes what is read, and zeroing 64 KiB would touch 16 fresh pages.
-        byte[] buffer = GC.AllocateUninitializedArray<byte>(MaxMessage);
         fixed (byte* data = buffer)
         {
-            var iov = new Interop.Libc.IoVec { Base = data, Length = (nuint)buffer.Length };
+            var iov = new Interop.Libc.IoVec { Base = data, Length = MaxMessage };
             Interop.Libc.CmsgOneFd control = default;
             var message = new Interop.Libc.MsgHdr
             {
