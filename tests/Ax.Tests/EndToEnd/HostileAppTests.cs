@@ -20,7 +20,7 @@ public sealed class HostileAppTests
         node.WaitForServers("1.1.1.1:8000");
         int daemonPid = node.Daemon!.Pid;
         Assert.Equal("still here", node.Ax("run", "--", "curl", "-s", "1.1.1.1:8000/").Stdout.Trim());
-        (int Fds, int Threads) baseline = Count(daemonPid);
+        (int Fds, int Threads) baseline = (node.DaemonFdsAtRest(), Count(daemonPid).Threads);
         long firstRoundRss = 0;
 
         for (int round = 0; round < Rounds; round++)
@@ -55,7 +55,7 @@ public sealed class HostileAppTests
         // The hostile apps' services (they listened on garbage and on real ports) went with them; the
         // daemon's descriptors come back to where they were, and its threads settle (the .NET thread
         // pool may keep a couple of workers a while).
-        Wait.Until(() => Count(daemonPid).Fds == baseline.Fds, TimeSpan.FromSeconds(10),
+        Wait.Until(() => node.DaemonFdsAtRest() == baseline.Fds, TimeSpan.FromSeconds(10),
             () => $"daemon fds {Count(daemonPid).Fds}, was {baseline.Fds}: {string.Join(' ', FdTargets(daemonPid))}");
         Wait.Until(() => Count(daemonPid).Threads <= baseline.Threads + 2, TimeSpan.FromSeconds(30),
             () => $"daemon threads {Count(daemonPid).Threads}, was {baseline.Threads}");

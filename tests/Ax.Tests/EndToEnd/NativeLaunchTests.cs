@@ -93,7 +93,7 @@ public sealed class NativeLaunchTests
         using var node = TestNode.Create();
         int daemonPid = node.Daemon!.Pid;
         Assert.Equal("ok", node.Ax("run", "--", "echo", "ok").Stdout.Trim());
-        int fdsBefore = Directory.GetFiles($"/proc/{daemonPid}/fd").Length;
+        int fdsBefore = node.DaemonFdsAtRest();
 
         var abuse = node.Run(["python3", Scripts.Path("native_launch_abuse.py"), Path.Combine(node.RunDir, "ax.sock")]);
 
@@ -108,7 +108,7 @@ public sealed class NativeLaunchTests
         Assert.Equal("still launching", node.Ax("run", "--", "echo", "still launching").Stdout.Trim());
         Assert.Equal("[]", node.Ax("get", "apps", "-o", "json").Stdout.Trim());
         Wait.Until(
-            () => Directory.GetFiles($"/proc/{daemonPid}/fd").Length <= fdsBefore + 2,
+            () => node.DaemonFdsAtRest() == fdsBefore,
             TimeSpan.FromSeconds(10),
             () => $"daemon fds {Directory.GetFiles($"/proc/{daemonPid}/fd").Length}, were {fdsBefore}");
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Ax.Contracts;
+using Ax.Control;
 
 namespace Ax.Tests.EndToEnd;
 
@@ -159,6 +160,24 @@ internal sealed class TestNode : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         return JsonSerializer.Deserialize(result.Stdout, AxJsonContext.Default.ServerInfoArray)!;
     }
+
+    /// <summary>
+    /// The daemon's descriptor count once its namespace pool is full again: the pool refills a little after
+    /// each launch, so a count taken right after one would be short by the namespaces still to come.
+    /// Waiting for exactly <see cref="NamespacePool.Capacity"/> also proves no namespace leaked.
+    /// </summary>
+    internal int DaemonFdsAtRest()
+    {
+        int pid = Daemon!.Pid;
+        Wait.Until(
+            () => NamespaceFds(pid) == NamespacePool.Capacity,
+            TimeSpan.FromSeconds(10),
+            () => $"the daemon holds {NamespaceFds(pid)} network namespaces, not the pool's {NamespacePool.Capacity}");
+        return Directory.GetFiles($"/proc/{pid}/fd").Length;
+    }
+
+    private static int NamespaceFds(int pid) =>
+        Directory.GetFiles($"/proc/{pid}/fd").Count(f => new FileInfo(f).LinkTarget?.StartsWith("net:", StringComparison.Ordinal) == true);
 
     internal string DescribeProcesses()
     {

@@ -43,7 +43,7 @@ public sealed class RestApiFuzzTests(ITestOutputHelper output)
         node.StartApp("--ip", "1.1.1.1", "python3", Scripts.Path("serve_text.py"), "80", "served");
         node.WaitForServers("1.1.1.1:80");
         int daemonPid = node.Daemon!.Pid;
-        int baselineFds = Directory.GetFiles($"/proc/{daemonPid}/fd").Length;
+        int baselineFds = node.DaemonFdsAtRest();
         var inputs = new RestFuzzInputs(Seed);
         var statuses = new SortedDictionary<int, int>();
         var slowest = new List<(double Ms, string Request)>();
@@ -72,7 +72,7 @@ public sealed class RestApiFuzzTests(ITestOutputHelper output)
         output.WriteLine($"{Iterations} fuzzed requests (seed {Seed}), statuses: {string.Join(", ", statuses.Select(p => $"{p.Key}x{p.Value}"))}");
         Assert.Equal(0, node.Ax("get", "apps").ExitCode);
         Assert.Equal("served", node.Ax("run", "--", "curl", "-s", "1.1.1.1/").Stdout.Trim());
-        Wait.Until(() => Directory.GetFiles($"/proc/{daemonPid}/fd").Length <= baselineFds, TimeSpan.FromSeconds(15),
+        Wait.Until(() => node.DaemonFdsAtRest() <= baselineFds, TimeSpan.FromSeconds(15),
             () => $"daemon fds {Directory.GetFiles($"/proc/{daemonPid}/fd").Length}, were {baselineFds}");
     }
 
