@@ -32,7 +32,7 @@ internal sealed partial class ControlServer
         return connection.TrySend(plan, readyNamespace?.Fd ?? -1) == Errno.None ? options : null;
     }
 
-    /// <summary>A launcher's mistake or a bug in planning must neither stop the accept thread nor the daemon.</summary>
+    /// <summary>A launcher's mistake or a bug in planning must not take the daemon down: the launcher falls back.</summary>
     private RunOptions? PlanSafely(SeqpacketSocket connection, string text)
     {
         try

@@ -17,9 +17,6 @@ internal sealed partial class ControlServer : IDisposable
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long the accept thread waits for a root launcher's first message before giving it a thread.</summary>
-    private const int FirstMessageWaitMilliseconds = 2;
-
     private readonly SeqpacketSocket _socket;
     private readonly NodeContext _node;
     private readonly ILogger _logger;
@@ -42,7 +39,10 @@ internal sealed partial class ControlServer : IDisposable
             Errno error = _socket.TryAccept(out SeqpacketSocket? connection);
             if (error == Errno.None)
             {
-                Route(connection!);
+                // Each connection gets a thread of its own: it may wait up to the handshake timeout for its
+                // first message, so it must never hold up the thread pool (which serves the REST API),
+                // however many idle connections a local user opens.
+                new Thread(() => Serve(connection!)) { IsBackground = true, Name = "ax-control-run" }.Start();
                 continue;
             }
 
@@ -57,62 +57,14 @@ internal sealed partial class ControlServer : IDisposable
         }
     }
 
-    /// <summary>
-    /// Each connection gets a thread of its own: it may wait up to the handshake timeout for a message, so
-    /// it must never hold up the thread pool (which serves the REST API), however many idle connections a
-    /// local user opens. A native launcher, though, sends its arguments right after it connects (and runs
-    /// as root): those are planned here, on the accept thread, and the connection's thread starts while
-    /// the launcher installs its filter, instead of before the plan; starting a thread took ~0.25 ms of
-    /// every launch (perf trace of `ax run -- true`: accept to the new thread's first recvmsg).
-    /// </summary>
-    private void Route(SeqpacketSocket connection)
-    {
-        Errno error = connection.TryReceive(out string text, out OwnedFd? passedFd, wait: false);
-        if (error == Errno.EAGAIN && connection.PeerCredentials().Uid == 0 && connection.WaitReadable(FirstMessageWaitMilliseconds))
-        {
-            error = connection.TryReceive(out text, out passedFd, wait: false);
-        }
-
-        if (error == Errno.None && NativeLaunch.IsRequest(text))
-        {
-            passedFd?.Dispose();
-            RunOptions? options = PlanSafely(connection, text);
-            if (options is null)
-            {
-                connection.Dispose();
-                return;
-            }
-
-            StartThread(() => Handle(connection, c => AdmitNatively(c, options)));
-            return;
-        }
-
-        if (error == Errno.None)
-        {
-            StartThread(() => Handle(connection, c => Dispatch(c, text, passedFd)));
-            return;
-        }
-
-        if (error != Errno.EAGAIN)
-        {
-            connection.Dispose(); // the launcher hung up already
-            return;
-        }
-
-        StartThread(() => Handle(connection, Handshake));
-    }
-
-    private static void StartThread(ThreadStart serve) =>
-        new Thread(serve) { IsBackground = true, Name = "ax-control-run" }.Start();
-
-    private void Handle(SeqpacketSocket connection, Action<SeqpacketSocket> serve)
+    private void Serve(SeqpacketSocket connection)
     {
         using (connection)
         {
             try
             {
                 connection.SetReceiveTimeout(HandshakeTimeout);
-                serve(connection);
+                Handshake(connection);
             }
             catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
             {

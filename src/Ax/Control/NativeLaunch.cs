@@ -68,7 +68,6 @@ internal static class NativeLaunch
 
         try
         {
-            RunOptionChecks.CheckValues(options);
             RunOptionChecks.Check(options);
         }
         catch (CliException)

@@ -128,18 +128,8 @@ internal sealed unsafe class SeqpacketSocket : IDisposable
         }
     }
 
-    /// <summary>Waits up to <paramref name="milliseconds"/> for a message (or the peer's hang-up) to be queued.</summary>
-    internal bool WaitReadable(int milliseconds)
-    {
-        var poll = new Interop.Libc.PollFd { Fd = Handle.Fd, Events = Interop.Libc.POLLIN };
-        return Interop.Libc.Poll(&poll, 1, milliseconds) == 1;
-    }
-
-    /// <summary>
-    /// Receives one message and, if one came with it, a descriptor (already close-on-exec). Without
-    /// <paramref name="wait"/>, EAGAIN when no message is queued.
-    /// </summary>
-    internal Errno TryReceive(out string text, out OwnedFd? passedFd, bool wait = true)
+    /// <summary>Receives one message and, if one came with it, a descriptor (already close-on-exec).</summary>
+    internal Errno TryReceive(out string text, out OwnedFd? passedFd)
     {
         // Pooled and not zeroed: the kernel writes what is read. A fresh 64 KiB array per message (up to
         // three per launch) is garbage the GC must make room for: daemon RSS with 100 apps 17.5-17.8 MiB
@@ -147,7 +137,7 @@ internal sealed unsafe class SeqpacketSocket : IDisposable
         byte[] buffer = ArrayPool<byte>.Shared.Rent(MaxMessage);
         try
         {
-            return Receive(buffer, out text, out passedFd, wait);
+            return Receive(buffer, out text, out passedFd);
         }
         finally
         {
@@ -155,7 +145,7 @@ internal sealed unsafe class SeqpacketSocket : IDisposable
         }
     }
 
-    private Errno Receive(byte[] buffer, out string text, out OwnedFd? passedFd, bool wait)
+    private Errno Receive(byte[] buffer, out string text, out OwnedFd? passedFd)
     {
         text = string.Empty;
         passedFd = null;
@@ -171,8 +161,8 @@ internal sealed unsafe class SeqpacketSocket : IDisposable
                 ControlLength = (nuint)sizeof(Interop.Libc.CmsgOneFd),
             };
             long received = Interop.RetryOnEintr(
-                (Fd: Handle.Fd, Message: (nint)(&message), Flags: Interop.Libc.MSG_CMSG_CLOEXEC | (wait ? 0 : Interop.Libc.MSG_DONTWAIT)),
-                static s => Interop.Libc.RecvMsg(s.Fd, (Interop.Libc.MsgHdr*)s.Message, s.Flags));
+                (Fd: Handle.Fd, Message: (nint)(&message)),
+                static s => Interop.Libc.RecvMsg(s.Fd, (Interop.Libc.MsgHdr*)s.Message, Interop.Libc.MSG_CMSG_CLOEXEC));
             if (received < 0)
             {
                 return Interop.LastErrno();

@@ -2,7 +2,6 @@ using Ax.Cli;
 using Ax.Contracts;
 using Ax.Control;
 using Ax.Interception;
-using Ax.Policy;
 
 namespace Ax.Launcher;
 
@@ -25,7 +24,6 @@ internal static class RunLauncher
             throw new CliException("no command given; usage: ax run [options] -- COMMAND [ARGS...]", 2);
         }
 
-        RunOptionChecks.CheckValues(options);
         UserAccount? user = RunOptionChecks.Check(options);
         CommandLookup lookup = CommandResolver.Resolve(options.Command[0], Environment.GetEnvironmentVariable("PATH"));
         switch (lookup.Status)

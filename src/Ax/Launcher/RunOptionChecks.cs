@@ -5,7 +5,8 @@ using Ax.Policy;
 namespace Ax.Launcher;
 
 /// <summary>
-/// Checks of --expose, --user and --interface that the launcher makes before it talks to the daemon, so
+/// Checks of --ip, --name, --labels, --expose, --user and --interface that the launcher makes before it
+/// talks to the daemon (the daemon makes them too before it plans a native launch), so
 /// a mistake is one sentence and the app never starts. The daemon checks --expose again (it alone knows
 /// the node IP).
 /// </summary>
@@ -13,8 +14,8 @@ internal static class RunOptionChecks
 {
     internal const int UsageExit = 2;
 
-    /// <summary>Checks --ip, --name and --labels; throws a CliException naming the bad value.</summary>
-    internal static void CheckValues(RunOptions options)
+    /// <summary>Returns the account of --user, if given; throws a CliException naming the bad value.</summary>
+    internal static UserAccount? Check(RunOptions options)
     {
         if (options.Ip is not null && !RunValidation.TryParseAppIp(options.Ip, out _, out string? ipProblem))
         {
@@ -31,11 +32,7 @@ internal static class RunOptionChecks
         {
             throw new CliException(labelProblem, UsageExit);
         }
-    }
 
-    /// <summary>Returns the account of --user, if given; throws a CliException naming the bad value.</summary>
-    internal static UserAccount? Check(RunOptions options)
-    {
         string? problem;
         if (options.Expose.Count > 0 && !RunValidation.TryParseExpose(options.Expose, nodeIp: null, out _, out problem))
         {
