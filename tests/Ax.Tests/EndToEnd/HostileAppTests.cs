@@ -56,7 +56,7 @@ public sealed class HostileAppTests
         // daemon's descriptors come back to where they were, and its threads settle (the .NET thread
         // pool may keep a couple of workers a while).
         Wait.Until(() => node.DaemonFdsAtRest() == baseline.Fds, TimeSpan.FromSeconds(10),
-            () => $"daemon fds {Count(daemonPid).Fds}, was {baseline.Fds}: {string.Join(' ', FdTargets(daemonPid))}");
+            () => $"daemon fds {Count(daemonPid).Fds}, was {baseline.Fds}: {string.Join(' ', TestNode.FdTargets(daemonPid))}");
         Wait.Until(() => Count(daemonPid).Threads <= baseline.Threads + 2, TimeSpan.FromSeconds(30),
             () => $"daemon threads {Count(daemonPid).Threads}, was {baseline.Threads}");
         long lastRoundRss = RssKiB(daemonPid);
@@ -93,9 +93,6 @@ public sealed class HostileAppTests
         string line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
     }
-
-    private static IEnumerable<string> FdTargets(int pid) =>
-        Directory.GetFiles($"/proc/{pid}/fd").Select(f => new FileInfo(f).LinkTarget ?? "?");
 
     private static (int Fds, int Threads) Count(int pid) =>
         (Directory.GetFiles($"/proc/{pid}/fd").Length, Directory.GetDirectories($"/proc/{pid}/task").Length);

@@ -176,8 +176,11 @@ internal sealed class TestNode : IDisposable
         return Directory.GetFiles($"/proc/{pid}/fd").Length;
     }
 
-    private static int NamespaceFds(int pid) =>
-        Directory.GetFiles($"/proc/{pid}/fd").Count(f => new FileInfo(f).LinkTarget?.StartsWith("net:", StringComparison.Ordinal) == true);
+    /// <summary>What each open descriptor of <paramref name="pid"/> is, as /proc names it.</summary>
+    internal static IEnumerable<string> FdTargets(int pid) =>
+        Directory.GetFiles($"/proc/{pid}/fd").Select(f => new FileInfo(f).LinkTarget ?? "?");
+
+    private static int NamespaceFds(int pid) => FdTargets(pid).Count(t => t.StartsWith("net:", StringComparison.Ordinal));
 
     internal string DescribeProcesses()
     {
