@@ -6,15 +6,36 @@ namespace Ax.Interception;
 /// <summary>
 /// Serves one app: a dedicated thread waits on the app's seccomp listener and answers each call.
 /// One thread per app lets the kernel's synchronous wake-up put the daemon and the app on one CPU.
-/// When every task of the app has exited, the listener reports POLLHUP and the app's services go.
+/// When calls queue up (an app with several threads making connections at once), a second thread, the
+/// helper, answers alongside; it parks again once the app has been quiet for a while. When every task of
+/// the app has exited, the listener reports POLLHUP and the app's services go.
 /// </summary>
+/// <remarks>
+/// Only one thread receives at a time, and only after its poll saw a notification that no other thread
+/// has received since: a receive with nothing queued would wait, and before Linux 6.11 it would not
+/// return when the app exits. The helper is not on the listener while it is parked, so an app whose
+/// calls never queue pays for no second wake-up per call.
+/// </remarks>
 internal sealed partial class AppSession
 {
+    /// <summary>How long the helper stays on the listener with nothing to answer before it parks.</summary>
+    private const int HelperIdleMs = 50;
+
+    private const int HelperNone = 0;
+    private const int HelperParked = 1;
+    private const int HelperActive = 2;
+
     private readonly AppRecord _app;
     private readonly NodeContext _node;
     private readonly SeccompListener _listener;
     private readonly ILogger _logger;
-    private bool _orphansPending;
+    private readonly SemaphoreSlim _helperWake = new(0);
+    private int _orphansPending;
+    private int _helper = HelperNone;
+    private int _threads;
+    private int _receiving;
+    private long _receives;
+    private volatile bool _gone;
 
     /// <param name="restored">True for an app taken back from the keeper after a daemon restart.</param>
     internal AppSession(AppRecord app, NodeContext node, SeccompListener listener, bool restored = false)
@@ -22,7 +43,7 @@ internal sealed partial class AppSession
         _app = app;
         _node = node;
         _listener = listener;
-        _orphansPending = restored;
+        _orphansPending = restored ? 1 : 0;
         _logger = node.LoggerFactory.CreateLogger("Ax.Interception");
     }
 
@@ -37,65 +58,162 @@ internal sealed partial class AppSession
             Log.SyncWakeUpRefused(_logger, wakeUp.ToString());
         }
 
-        var thread = new Thread(Serve) { IsBackground = true, Name = $"ax-app-{_app.Id}" };
+        StartThread(helper: false);
+    }
+
+    private void StartThread(bool helper)
+    {
+        Interlocked.Increment(ref _threads);
+        // 15 characters, the most a kernel thread name holds: "ax-app-" or "ax-hlp-" and the 8-character app id.
+        string name = (helper ? "ax-hlp-" : "ax-app-") + _app.Id;
+        var thread = new Thread(() => Serve(helper, name)) { IsBackground = true, Name = name };
         thread.Start();
     }
 
-    private void Serve()
+    private void Serve(bool helper, string name)
     {
+        Interop.NameCurrentThread(name);
         using var handler = new SyscallHandler(_app, _node, _listener, _logger);
         try
         {
-            while (_listener.Wait() == ListenerState.Pending)
+            while (!_gone)
             {
-                long woke = CallTimings.Now();
-                if (!_listener.TryReceive(out Notification call, out Errno error))
+                switch (ReceiveNext(helper ? HelperIdleMs : -1, out Notification call, out long woke))
                 {
-                    // ENOENT: the caller was interrupted or killed between poll and receive. EINTR goes back
-                    // to poll too, not into a second receive: a receive with nothing queued would wait on,
-                    // and miss the hang-up that tells this thread the app is gone.
-                    if (error is Errno.ENOENT or Errno.EINTR)
-                    {
-                        continue;
-                    }
+                    case ReceiveResult.Received:
+                        if (!helper)
+                        {
+                            OfferBacklog();
+                        }
 
-                    Log.ReceiveFailed(_logger, _app.Id, error.ToString());
-                    break;
-                }
-
-                if (_orphansPending)
-                {
-                    _orphansPending = false;
-                    ReleaseOrphans(call.Id);
-                }
-
-                bool timed = CallTimings.TryGetCall(call.Nr, out CallTimings.Call kind);
-                handler.Mark = timed ? CallTimings.Add(kind, CallTimings.Step.Receive, woke) : 0;
-                Outcome outcome;
-                try
-                {
-                    outcome = handler.Handle(call);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    // A defect in one answer must not take the node down: this app gets EIO for this call.
-                    Log.HandlerFailed(_logger, _app.Id, call.Nr, ex.Message);
-                    outcome = Outcome.Fail(Errno.EIO);
-                }
-
-                if (outcome.Kind != OutcomeKind.Answered)
-                {
-                    _listener.Respond(call.Id, outcome);
-                    if (timed)
-                    {
-                        CallTimings.Add(kind, CallTimings.Step.Answer, handler.Mark);
-                    }
+                        Answer(handler, call, woke);
+                        break;
+                    case ReceiveResult.Idle:
+                        Volatile.Write(ref _helper, HelperParked);
+                        _helperWake.Wait();
+                        break;
+                    case ReceiveResult.Gone:
+                        _gone = true;
+                        _helperWake.Release();
+                        return;
                 }
             }
         }
         finally
         {
-            End();
+            if (Interlocked.Decrement(ref _threads) == 0)
+            {
+                End();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits for the next notification and receives it, unless another thread got there first. The
+    /// count of receives taken before the wait tells whether what the poll saw may already be taken.
+    /// </summary>
+    private ReceiveResult ReceiveNext(int timeoutMs, out Notification call, out long woke)
+    {
+        call = default;
+        long seen = Volatile.Read(ref _receives);
+        ListenerState state = _listener.Wait(timeoutMs);
+        woke = CallTimings.Now();
+        if (state != ListenerState.Pending)
+        {
+            return state == ListenerState.Idle ? ReceiveResult.Idle : ReceiveResult.Gone;
+        }
+
+        if (Interlocked.CompareExchange(ref _receiving, 1, 0) != 0)
+        {
+            Thread.Yield(); // the other thread is receiving this very notification
+            return ReceiveResult.Again;
+        }
+
+        try
+        {
+            if (Volatile.Read(ref _receives) != seen)
+            {
+                return ReceiveResult.Again;
+            }
+
+            bool received = _listener.TryReceive(out call, out Errno error);
+            Interlocked.Increment(ref _receives);
+            if (received)
+            {
+                return ReceiveResult.Received;
+            }
+
+            // ENOENT: the caller was interrupted or killed between poll and receive. EINTR goes back to
+            // the poll too, not into a second receive, which could wait past the app's hang-up.
+            if (error is Errno.ENOENT or Errno.EINTR)
+            {
+                return ReceiveResult.Again;
+            }
+
+            Log.ReceiveFailed(_logger, _app.Id, error.ToString());
+            return ReceiveResult.Gone;
+        }
+        finally
+        {
+            Volatile.Write(ref _receiving, 0);
+        }
+    }
+
+    /// <summary>
+    /// Called by the first thread as it starts on a call: if another call is already waiting and the
+    /// helper is not on the listener, the helper is started or woken to take it.
+    /// </summary>
+    private void OfferBacklog()
+    {
+        int helper = Volatile.Read(ref _helper);
+        if (helper == HelperActive || Environment.ProcessorCount < 2 || !_listener.HasPending())
+        {
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _helper, HelperActive, helper) != helper)
+        {
+            return;
+        }
+
+        if (helper == HelperNone)
+        {
+            StartThread(helper: true);
+        }
+        else
+        {
+            _helperWake.Release();
+        }
+    }
+
+    private void Answer(SyscallHandler handler, in Notification call, long woke)
+    {
+        if (Volatile.Read(ref _orphansPending) != 0 && Interlocked.Exchange(ref _orphansPending, 0) != 0)
+        {
+            ReleaseOrphans(call.Id);
+        }
+
+        bool timed = CallTimings.TryGetCall(call.Nr, out CallTimings.Call kind);
+        handler.Mark = timed ? CallTimings.Add(kind, CallTimings.Step.Receive, woke) : 0;
+        Outcome outcome;
+        try
+        {
+            outcome = handler.Handle(call);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A defect in one answer must not take the node down: this app gets EIO for this call.
+            Log.HandlerFailed(_logger, _app.Id, call.Nr, ex.Message);
+            outcome = Outcome.Fail(Errno.EIO);
+        }
+
+        if (outcome.Kind != OutcomeKind.Answered)
+        {
+            _listener.Respond(call.Id, outcome);
+            if (timed)
+            {
+                CallTimings.Add(kind, CallTimings.Step.Answer, handler.Mark);
+            }
         }
     }
 
@@ -134,6 +252,7 @@ internal sealed partial class AppSession
         _node.Services.RemoveWhere(e => e.AppId == _app.Id);
         _node.Bindings.RemoveApp(_app.Id);
         _listener.Dispose();
+        _helperWake.Dispose();
         Log.AppExited(_logger, _app.Id, _app.Name);
     }
 

@@ -21,15 +21,27 @@ internal sealed unsafe class SeccompListener : IDisposable
             ? Errno.None
             : Interop.LastErrno();
 
-    /// <summary>Waits until a notification is pending or the app is gone (all its tasks exited).</summary>
-    internal ListenerState Wait()
+    /// <summary>
+    /// Waits until a notification is pending or the app is gone (all its tasks exited); with a time limit
+    /// (milliseconds, -1 for none), <see cref="ListenerState.Idle"/> when it runs out first.
+    /// </summary>
+    internal ListenerState Wait(int timeoutMs = -1)
     {
         while (true)
         {
             var poll = new Interop.Libc.PollFd { Fd = Fd, Events = Interop.Libc.POLLIN };
-            if (Interop.RetryOnEintr((nint)(&poll), static p => Interop.Libc.Poll((Interop.Libc.PollFd*)p, 1, -1)) < 0)
+            long ready = timeoutMs < 0
+                ? Interop.RetryOnEintr((nint)(&poll), static p => Interop.Libc.Poll((Interop.Libc.PollFd*)p, 1, -1))
+                : Interop.Libc.Poll(&poll, 1, timeoutMs);
+            if (ready == 0)
             {
-                return ListenerState.Gone;
+                return ListenerState.Idle;
+            }
+
+            if (ready < 0)
+            {
+                // A timed wait that a signal cut short counts as idle; its caller decides whether to wait again.
+                return timeoutMs >= 0 && Interop.LastErrno() == Errno.EINTR ? ListenerState.Idle : ListenerState.Gone;
             }
 
             if ((poll.REvents & Interop.Libc.POLLIN) != 0)
@@ -42,6 +54,13 @@ internal sealed unsafe class SeccompListener : IDisposable
                 return ListenerState.Gone;
             }
         }
+    }
+
+    /// <summary>True when a notification is waiting to be received right now (a poll that does not wait).</summary>
+    internal bool HasPending()
+    {
+        var poll = new Interop.Libc.PollFd { Fd = Fd, Events = Interop.Libc.POLLIN };
+        return Interop.Libc.Poll(&poll, 1, 0) > 0 && (poll.REvents & Interop.Libc.POLLIN) != 0;
     }
 
     /// <summary>Receives one notification; false when it vanished first (the caller was interrupted or killed).</summary>

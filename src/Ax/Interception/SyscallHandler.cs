@@ -6,7 +6,7 @@ namespace Ax.Interception;
 /// <summary>
 /// Answers one app's trapped calls. Every answer is computed from what the daemon read and did itself;
 /// a call on an AF_INET socket is never answered with CONTINUE, so an app that rewrites its sockaddr
-/// after the daemon read it (TOCTOU) changes nothing. Runs on the app's session thread only.
+/// after the daemon read it (TOCTOU) changes nothing. Each thread that serves the app (see <see cref="AppSession"/>) has its own.
 /// </summary>
 internal sealed partial class SyscallHandler : IDisposable
 {
