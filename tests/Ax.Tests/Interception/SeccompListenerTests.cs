@@ -19,6 +19,50 @@ public sealed class SeccompListenerTests
         Assert.Equal(supported ? Errno.None : Errno.EINVAL, result);
     }
 
+    [Fact]
+    public void Wait_ReportsIdleThenPendingThenGone_AndHasPendingSeesTheQueuedCall()
+    {
+        using var gate = new ManualResetEventSlim();
+        int fd = -1;
+        Errno installed = Errno.None;
+        Errno answered = Errno.None;
+        using var ready = new ManualResetEventSlim();
+        var app = new Thread(() =>
+        {
+            installed = SeccompInstaller.TryInstall(out fd);
+            ready.Set();
+            if (installed != Errno.None)
+            {
+                return;
+            }
+
+            gate.Wait(); // a futex wait, which the filter lets through
+            answered = global::Interop.Libc.Socket(global::Interop.Libc.AF_INET, global::Interop.Libc.SOCK_STREAM, 0) < 0 ? global::Interop.LastErrno() : Errno.None;
+        })
+        { IsBackground = true }; // a failed assertion must not leave the test host waiting for it
+        app.Start();
+        ready.Wait();
+        Assert.Equal(Errno.None, installed);
+        using var listener = new SeccompListener(new OwnedFd(fd));
+
+        // Nothing queued: a timed wait runs out, and the zero-timeout check says no.
+        Assert.Equal(ListenerState.Idle, listener.Wait(50));
+        Assert.False(listener.HasPending());
+
+        // The thread calls socket(AF_INET): queued until answered.
+        gate.Set();
+        Assert.Equal(ListenerState.Pending, listener.Wait(5000));
+        Assert.True(listener.HasPending());
+        Assert.True(listener.TryReceive(out Notification call, out _));
+        Assert.Equal(global::Interop.SyscallNumbers.Socket, call.Nr);
+        Assert.False(listener.HasPending()); // received, so no longer waiting to be received
+        Assert.Equal(Errno.None, listener.Respond(call.Id, Outcome.Fail(Errno.EACCES)));
+
+        app.Join();
+        Assert.Equal(Errno.EACCES, answered);
+        Assert.Equal(ListenerState.Gone, listener.Wait(5000)); // the only thread under the filter has ended
+    }
+
     /// <summary>
     /// The filter applies to the installing thread only (no TSYNC), and that thread makes no further
     /// call the filter traps before it ends, so nothing waits on this listener.
