@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Ax.Apps;
 using Microsoft.Extensions.Logging;
 
@@ -21,6 +22,13 @@ internal sealed partial class AppSession
     /// <summary>How long the helper stays on the listener with nothing to answer before it parks.</summary>
     private const int HelperIdleMs = 50;
 
+    /// <summary>
+    /// How often, at most, the first thread looks for queued calls (a poll that does not wait): often
+    /// enough that a helper joins within a millisecond of calls starting to queue, and rarely enough
+    /// that an app making one call at a time pays nothing for it on almost every call.
+    /// </summary>
+    private static readonly long BacklogCheckInterval = Stopwatch.Frequency / 1000;
+
     private const int HelperNone = 0;
     private const int HelperParked = 1;
     private const int HelperActive = 2;
@@ -35,6 +43,7 @@ internal sealed partial class AppSession
     private int _threads;
     private int _receiving;
     private long _receives;
+    private long _nextBacklogCheck;
     private volatile bool _gone;
 
     /// <param name="restored">True for an app taken back from the keeper after a daemon restart.</param>
@@ -83,7 +92,7 @@ internal sealed partial class AppSession
                     case ReceiveResult.Received:
                         if (!helper)
                         {
-                            OfferBacklog();
+                            OfferBacklog(woke);
                         }
 
                         Answer(handler, call, woke);
@@ -163,10 +172,16 @@ internal sealed partial class AppSession
     /// Called by the first thread as it starts on a call: if another call is already waiting and the
     /// helper is not on the listener, the helper is started or woken to take it.
     /// </summary>
-    private void OfferBacklog()
+    private void OfferBacklog(long now)
     {
         int helper = Volatile.Read(ref _helper);
-        if (helper == HelperActive || Environment.ProcessorCount < 2 || !_listener.HasPending())
+        if (helper == HelperActive || now < _nextBacklogCheck || Environment.ProcessorCount < 2)
+        {
+            return;
+        }
+
+        _nextBacklogCheck = now + BacklogCheckInterval;
+        if (!_listener.HasPending())
         {
             return;
         }
