@@ -83,17 +83,12 @@ internal sealed partial class ControlServer : IDisposable
     /// </summary>
     private void Handshake(SeqpacketSocket connection)
     {
-        if (connection.TryReceive(out string text, out OwnedFd? passedFd) != Errno.None)
+        if (connection.TryReceive(out string text, out OwnedFd? listenerFd) != Errno.None)
         {
-            passedFd?.Dispose();
+            listenerFd?.Dispose();
             return;
         }
 
-        Dispatch(connection, text, passedFd);
-    }
-
-    private void Dispatch(SeqpacketSocket connection, string text, OwnedFd? listenerFd)
-    {
         try
         {
             if (!NativeLaunch.IsRequest(text))
@@ -142,8 +137,8 @@ internal sealed partial class ControlServer : IDisposable
 
     /// <summary>
     /// Checks the request and adds the app, its listener held by the keeper; the caller then answers the
-    /// launcher and calls <see cref="StartServing"/>. False with the reason
-    /// for the launcher when the app is refused.
+    /// launcher and calls <see cref="StartServing"/>. False with the reason for the launcher when the app
+    /// is refused.
     /// </summary>
     private bool TryAdmit(
         SeqpacketSocket connection,
