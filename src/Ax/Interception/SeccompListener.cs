@@ -57,11 +57,7 @@ internal sealed unsafe class SeccompListener : IDisposable
     }
 
     /// <summary>True when a notification is waiting to be received right now (a poll that does not wait).</summary>
-    internal bool HasPending()
-    {
-        var poll = new Interop.Libc.PollFd { Fd = Fd, Events = Interop.Libc.POLLIN };
-        return Interop.Libc.Poll(&poll, 1, 0) > 0 && (poll.REvents & Interop.Libc.POLLIN) != 0;
-    }
+    internal bool HasPending() => Wait(timeoutMs: 0) == ListenerState.Pending;
 
     /// <summary>Receives one notification; false when it vanished first (the caller was interrupted or killed).</summary>
     internal bool TryReceive(out Notification notification, out Errno error)
