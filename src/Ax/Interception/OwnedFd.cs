@@ -20,5 +20,8 @@ internal sealed class OwnedFd : SafeHandle
     /// <summary>Whether this is a seccomp user-notification listener, as a confused or hostile peer may pass anything.</summary>
     internal bool IsSeccompListener => Kind == "anon_inode:seccomp notify";
 
+    /// <summary>Whether this is a BPF link (what the keeper holds for the UDP send guard).</summary>
+    internal bool IsBpfLink => Kind == "anon_inode:bpf_link";
+
     protected override bool ReleaseHandle() => Interop.Libc.Close((int)handle) == 0;
 }

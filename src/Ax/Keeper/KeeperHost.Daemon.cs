@@ -57,7 +57,7 @@ internal sealed partial class KeeperHost
                 Remove(argument);
                 _held[argument] = new HeldApp(argument, new SeccompListener(fd));
                 return;
-            case KeeperProtocol.Guard when fd is not null && argument.Length == 0 && fd.Kind == "anon_inode:bpf_link":
+            case KeeperProtocol.Guard when fd is not null && argument.Length == 0 && fd.IsBpfLink:
                 // The new daemon's program is attached by now; the old one, which lets only the old
                 // daemon's pid send to ax destinations, would refuse the new daemon's routed datagrams.
                 _guardLink?.Dispose();
