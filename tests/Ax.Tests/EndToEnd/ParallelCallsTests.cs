@@ -50,7 +50,7 @@ public sealed class ParallelCallsTests
         Wait.Until(() => !ThreadNames(daemonPid).Intersect(serving).Any(), TimeSpan.FromSeconds(10),
             () => $"still serving the app that exited: {string.Join(' ', ThreadNames(daemonPid))}");
         Wait.Until(() => node.DaemonFdsAtRest() == fdsAtRest, TimeSpan.FromSeconds(10),
-            () => $"daemon fds {node.DaemonFdsAtRest()}, was {fdsAtRest}: {string.Join(' ', TestNode.FdTargets(daemonPid))}");
+            () => $"daemon fds {TestNode.FdTargets(daemonPid).Count()}, was {fdsAtRest}: {string.Join(' ', TestNode.FdTargets(daemonPid))}");
         Assert.Equal("7000:last", Exchange(node, "last"));
     }
 
