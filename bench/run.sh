@@ -291,21 +291,22 @@ proxies_start() { # PORT P1 P2
 #    `ax --version` and `ax run --new-netns=false -- true`, which split the overhead into its parts, and
 #    `takeover -- true`, the bare mechanism in C (filter, listener handed to a supervisor, exec), and
 #    `execfloor true` (bench/floor), a NativeAOT program that only execs: the runtime's own share.
-bench_launch() {
-    log "launch overhead: hyperfine, $LAUNCH_RUNS runs per command, $RUNS rounds"
-    local r out true_path
-    true_path=$(type -P true)
+launch_begin() {
+    log "launch overhead: hyperfine, $LAUNCH_RUNS runs per command and round"
     (cd "$BENCH_DIR/.." && dotnet publish bench/floor/Ax.Floor.csproj -c Release -r linux-x64 -o "$WORK/floor" \
         -p:DebugType=none -nologo -v quiet) >"$WORK/logs/floor-build.log" 2>&1 \
         || { cat "$WORK/logs/floor-build.log" >&2; die "building bench/floor failed"; }
-    for ((r = 1; r <= RUNS; r++)); do
-        out=$WORK/raw/launch-$r.json
-        timeout 300 ip netns exec "$NS" hyperfine -N --style none --warmup 3 --runs "$LAUNCH_RUNS" \
-            --export-json "$out" 'true' "$AX run -- true" "$AX --version" "$AX run --new-netns=false -- true" \
-            "$WORK/takeover -- true" "$WORK/floor/execfloor $true_path" \
-            >"$WORK/logs/hyperfine-$r.log" 2>&1 \
-            || die "hyperfine failed; see $WORK/logs/hyperfine-$r.log"
-        "$PY" - "$out" "$r" >>"$RAW" <<'EOF'
+}
+launch_round() { # ROUND
+    local r=$1 out true_path
+    true_path=$(type -P true)
+    out=$WORK/raw/launch-$r.json
+    timeout 300 ip netns exec "$NS" hyperfine -N --style none --warmup 3 --runs "$LAUNCH_RUNS" \
+        --export-json "$out" 'true' "$AX run -- true" "$AX --version" "$AX run --new-netns=false -- true" \
+        "$WORK/takeover -- true" "$WORK/floor/execfloor $true_path" \
+        >"$WORK/logs/hyperfine-$r.log" 2>&1 \
+        || die "hyperfine failed; see $WORK/logs/hyperfine-$r.log"
+    "$PY" - "$out" "$r" >>"$RAW" <<'EOF'
 import json, statistics, sys
 d = json.load(open(sys.argv[1]))
 # ax_startup: the ax binary alone (`ax --version`); ax_same_netns: `ax run --new-netns=false -- true`;
@@ -316,53 +317,62 @@ for res, variant in zip(d["results"], ("direct", "ax", "ax_startup", "ax_same_ne
                       "value": round(statistics.median(times), 3), "mean": round(res["mean"] * 1000, 3),
                       "min": round(min(times), 3), "max": round(max(times), 3), "n": len(times)}))
 EOF
-    done
 }
+launch_end() { :; }
 
 # 4. connect latency, blocking and non-blocking connect(): direct, under ax, and under the bare takeover
 #    mechanism in C with connect() trapped (takeover) and with socket() trapped as well (takeover_socket,
 #    the calls ax traps), both against the direct server.
-bench_connect() {
-    log "connect latency: $CONNECTS connects per run, $RUNS rounds"
-    local direct ax r v mode line
-    start_bg connlat-direct ip netns exec "$NS" "$WORK/connlat" serve "$NODE_IP" 7001; direct=$LAST_PID
-    start_bg connlat-ax ip netns exec "$NS" "$AX" run --ip "$APP_IP" -- "$WORK/connlat" serve 0.0.0.0 7000; ax=$LAST_PID
+CONNLAT_DIRECT= CONNLAT_AX=
+connect_begin() {
+    log "connect latency: $CONNECTS connects per run and round"
+    start_bg connlat-direct ip netns exec "$NS" "$WORK/connlat" serve "$NODE_IP" 7001; CONNLAT_DIRECT=$LAST_PID
+    start_bg connlat-ax ip netns exec "$NS" "$AX" run --ip "$APP_IP" -- "$WORK/connlat" serve 0.0.0.0 7000; CONNLAT_AX=$LAST_PID
     wait_tcp_listen 7001
     wait_service "$APP_IP:7000"
-    curl -s --unix-socket "$RUN_DIR/api.sock" http://ax/api/v1/timings >"$WORK/raw/timings-before.json"
-    for ((r = 1; r <= RUNS; r++)); do
-        for v in $(rotated "$r" direct ax takeover takeover_socket); do
-            for mode in block nonblock; do
-                case $v in
-                    direct) line=$(timeout 120 ip netns exec "$NS" "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
-                    ax) line=$(timeout 120 ip netns exec "$NS" "$AX" run -- "$WORK/connlat" connect "$APP_IP" 7000 "$CONNECTS" "$mode") ;;
-                    takeover) line=$(timeout 120 ip netns exec "$NS" "$WORK/takeover" -- "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
-                    takeover_socket) line=$(timeout 120 ip netns exec "$NS" "$WORK/takeover" --socket -- "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
-                esac
-                [[ $line == '{'* ]] || die "connlat ($v, $mode) gave no result"
-                local p50
-                p50=$(sed -E 's/.*"connect":\{[^}]*"p50":([0-9.]+).*/\1/' <<<"$line")
-                record "connect_$mode" "$v" "$r" "$p50" "\"detail\":$line"
-            done
+}
+connect_round() { # ROUND
+    local r=$1 v mode line p50
+    # The daemon's own account of each step, read before and after the round: other workloads' rounds
+    # (wrk and iperf3 under ax) trap socket() and connect() too, and must not count here.
+    curl -s --unix-socket "$RUN_DIR/api.sock" http://ax/api/v1/timings >"$WORK/raw/timings-before-$r.json"
+    for v in $(rotated "$r" direct ax takeover takeover_socket); do
+        for mode in block nonblock; do
+            case $v in
+                direct) line=$(timeout 120 ip netns exec "$NS" "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
+                ax) line=$(timeout 120 ip netns exec "$NS" "$AX" run -- "$WORK/connlat" connect "$APP_IP" 7000 "$CONNECTS" "$mode") ;;
+                takeover) line=$(timeout 120 ip netns exec "$NS" "$WORK/takeover" -- "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
+                takeover_socket) line=$(timeout 120 ip netns exec "$NS" "$WORK/takeover" --socket -- "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
+            esac
+            [[ $line == '{'* ]] || die "connlat ($v, $mode) gave no result"
+            p50=$(sed -E 's/.*"connect":\{[^}]*"p50":([0-9.]+).*/\1/' <<<"$line")
+            record "connect_$mode" "$v" "$r" "$p50" "\"detail\":$line"
         done
     done
-    # The daemon's own account of each step of socket() and connect(), over the connect runs only.
-    curl -s --unix-socket "$RUN_DIR/api.sock" http://ax/api/v1/timings >"$WORK/raw/timings-after.json"
-    "$PY" - "$WORK/raw/timings-before.json" "$WORK/raw/timings-after.json" >>"$RAW" <<'PYEOF'
+    curl -s --unix-socket "$RUN_DIR/api.sock" http://ax/api/v1/timings >"$WORK/raw/timings-after-$r.json"
+}
+connect_end() {
+    # The daemon's mean per step of socket() and connect(), summed over the connect rounds only.
+    "$PY" - "$WORK"/raw/timings-before-*.json >>"$RAW" <<'PYEOF'
 import json, sys
 def load(path):
     try:
         return {(t["call"], t["step"]): (t["count"], t["count"] * t["meanMicroseconds"]) for t in json.load(open(path))}
     except (OSError, ValueError):
         return {}
-before, after = load(sys.argv[1]), load(sys.argv[2])
-for key, (count, total) in after.items():
-    c0, t0 = before.get(key, (0, 0.0))
-    if count > c0:
+sums = {}
+for before_path in sys.argv[1:]:
+    before, after = load(before_path), load(before_path.replace("timings-before-", "timings-after-"))
+    for key, (count, total) in after.items():
+        c0, t0 = before.get(key, (0, 0.0))
+        n, t = sums.get(key, (0, 0.0))
+        sums[key] = (n + count - c0, t + total - t0)
+for key, (count, total) in sums.items():
+    if count > 0:
         print(json.dumps({"workload": "connect_steps", "variant": f"{key[0]}.{key[1]}", "round": 1,
-                          "value": round((total - t0) / (count - c0), 2), "unit": "us", "calls": count - c0}))
+                          "value": round(total / count, 2), "unit": "us", "calls": count}))
 PYEOF
-    stop "$direct" "$ax"
+    stop "$CONNLAT_DIRECT" "$CONNLAT_AX"
 }
 
 # 1. iperf3 single-stream throughput.
@@ -383,25 +393,28 @@ iperf_run() { # VARIANT ROUND
     record iperf3 "$v" "$r" "$gbps" "$extra"
 }
 
-bench_iperf3() {
-    log "iperf3: ${IPERF_SECS}s single stream, $RUNS rounds x ${#VARIANTS[@]} variants"
-    local sd sa r v
-    start_bg iperf3-direct ip netns exec "$NS" iperf3 -s -4 -p 5201; sd=$LAST_PID
-    start_bg iperf3-ax ip netns exec "$NS" "$AX" run --ip "$APP_IP" -- iperf3 -s -4 -p 5201; sa=$LAST_PID
+IPERF_PIDS=()
+iperf3_begin() {
+    log "iperf3: ${IPERF_SECS}s single stream per run, ${#VARIANTS[@]} variants a round"
+    local v saved=$SECS
+    start_bg iperf3-direct ip netns exec "$NS" iperf3 -s -4 -p 5201; IPERF_PIDS+=("$LAST_PID")
+    start_bg iperf3-ax ip netns exec "$NS" "$AX" run --ip "$APP_IP" -- iperf3 -s -4 -p 5201; IPERF_PIDS+=("$LAST_PID")
     wait_tcp_listen 5201
     wait_service "$APP_IP:5201"
     proxies_start 5201 15201 25201
-    local saved=$SECS
+    IPERF_PIDS+=("${PROXY_PIDS[@]}")
     SECS=1
     for v in "${VARIANTS[@]}"; do iperf_run "$v" 0; done # warm-up, not kept
-    SECS=$IPERF_SECS
+    SECS=$saved
     sed -i '/"round":0,/d' "$RAW"
-    for ((r = 1; r <= RUNS; r++)); do
-        for v in $(rotated "$r" "${VARIANTS[@]}"); do iperf_run "$v" "$r"; done
-    done
-    stop "${PROXY_PIDS[@]}" "$sa" "$sd"
+}
+iperf3_round() { # ROUND
+    local r=$1 v saved=$SECS
+    SECS=$IPERF_SECS
+    for v in $(rotated "$r" "${VARIANTS[@]}"); do iperf_run "$v" "$r"; done
     SECS=$saved
 }
+iperf3_end() { stop "${IPERF_PIDS[@]}"; }
 
 # 2./3. wrk against nginx, keep-alive or one connection per request.
 nginx_conf() { # PORT
@@ -466,19 +479,25 @@ wrk_run() { # WORKLOAD VARIANT ROUND
     record "$w" "$v" "$r" "$rps" "$extra"
 }
 
-bench_wrk() { # WORKLOAD
-    local w=$1 r v
-    log "$w: wrk -t$WRK_THREADS -c$WRK_CONNS ${SECS}s against nginx, $RUNS rounds x ${#VARIANTS[@]} variants"
+wrk_begin() { # WORKLOAD
+    local w=$1 v saved=$SECS
+    log "$w: wrk -t$WRK_THREADS -c$WRK_CONNS ${SECS}s against nginx per run, ${#VARIANTS[@]} variants a round"
     nginx_up
-    local saved=$SECS
     SECS=1
     for v in "${VARIANTS[@]}"; do wrk_run "$w" "$v" 0; done # warm-up, not kept
     SECS=$saved
     sed -i '/"round":0,/d' "$RAW"
-    for ((r = 1; r <= RUNS; r++)); do
-        for v in $(rotated "$r" "${VARIANTS[@]}"); do wrk_run "$w" "$v" "$r"; done
-    done
 }
+wrk_round() { # WORKLOAD ROUND
+    local v
+    for v in $(rotated "$2" "${VARIANTS[@]}"); do wrk_run "$1" "$v" "$2"; done
+}
+wrk_keepalive_begin() { wrk_begin wrk_keepalive; }
+wrk_keepalive_round() { wrk_round wrk_keepalive "$1"; }
+wrk_keepalive_end() { :; }
+wrk_close_begin() { wrk_begin wrk_close; }
+wrk_close_round() { wrk_round wrk_close "$1"; }
+wrk_close_end() { :; }
 
 # 6. daemon memory: idle, with APPS apps, with SERVICES services.
 daemon_cpu_pct() { # SECONDS: daemon CPU use over the next SECONDS, in % of one core
@@ -567,13 +586,19 @@ bench_lookup() {
 START_TS=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 START_S=$SECONDS
 wants memory && bench_memory
-wants launch && bench_launch
-wants connect && bench_connect
-wants iperf3 && bench_iperf3
-wants wrk_keepalive && bench_wrk wrk_keepalive
-wants wrk_close && bench_wrk wrk_close
-wants lookup && bench_lookup
+# The timed workloads take turns, one round each, so that each one's rounds spread over the whole run:
+# a slow minute of the machine then costs every workload one round, not one workload all of its rounds.
+# Within a round, the variants are interleaved as well (see `rotated`).
+ROUNDED=()
+for w in launch connect iperf3 wrk_keepalive wrk_close; do wants "$w" && ROUNDED+=("$w"); done
+for w in "${ROUNDED[@]}"; do "${w}_begin"; done
+for ((round = 1; round <= RUNS; round++)); do
+    ((${#ROUNDED[@]})) && log "round $round of $RUNS: ${ROUNDED[*]}"
+    for w in "${ROUNDED[@]}"; do "${w}_round" "$round"; done
+done
+for w in "${ROUNDED[@]}"; do "${w}_end"; done
 nginx_down
+wants lookup && bench_lookup
 sleep 1
 record memory after_suite 1 "$(daemon_rss_kb)" "\"unit\":\"kB\",\"time_wait\":$(tw_count),\"cpu_pct\":$(daemon_cpu_pct 3)"
 ELAPSED=$((SECONDS - START_S))

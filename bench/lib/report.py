@@ -507,7 +507,9 @@ From the issue that asked for this benchmark; ratios are to direct.
 All processes run in one network namespace the bench creates (`axbench-<pid>`: loopback plus
 10.213.200.1/24 on a veth pair with no route out), beside one ax daemon of its own. Each workload runs
 in four variants, interleaved in every round (the order rotates each round) so that drift of the
-machine affects all of them alike; one short unrecorded warm-up run of each variant comes first.
+machine affects all of them alike; one short unrecorded warm-up run of each variant comes first. The
+workloads take turns too, one round each, so that every workload's rounds spread over the whole run:
+a slow minute of the VM costs each workload one round rather than one workload all of its rounds.
 
 - **direct**: plain client and server processes in the node namespace; the client connects to the
   node address 10.213.200.1.
