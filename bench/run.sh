@@ -231,6 +231,22 @@ rotated() {
     for ((i = 0; i < n; i++)); do echo "${v[(i + r) % n]}"; done
 }
 
+# warm_up RUN-FUNCTION [ARGS...]: one unrecorded 1-second run of each variant (RUN-FUNCTION ARGS VARIANT 0).
+warm_up() {
+    local v saved=$SECS
+    SECS=1
+    for v in "${VARIANTS[@]}"; do "$@" "$v" 0; done
+    SECS=$saved
+    sed -i '/"round":0,/d' "$RAW"
+}
+
+# run_round ROUND RUN-FUNCTION [ARGS...]: one recorded run of each variant, in the round's order.
+run_round() {
+    local r=$1 v
+    shift
+    for v in $(rotated "$r" "${VARIANTS[@]}"); do "$@" "$v" "$r"; done
+}
+
 wait_tcp_listen() { # PORT: a plain listener on PORT in the node namespace
     local i
     for ((i = 0; i < 100; i++)); do
@@ -396,22 +412,18 @@ iperf_run() { # VARIANT ROUND
 IPERF_PIDS=()
 iperf3_begin() {
     log "iperf3: ${IPERF_SECS}s single stream per run, ${#VARIANTS[@]} variants a round"
-    local v saved=$SECS
     start_bg iperf3-direct ip netns exec "$NS" iperf3 -s -4 -p 5201; IPERF_PIDS+=("$LAST_PID")
     start_bg iperf3-ax ip netns exec "$NS" "$AX" run --ip "$APP_IP" -- iperf3 -s -4 -p 5201; IPERF_PIDS+=("$LAST_PID")
     wait_tcp_listen 5201
     wait_service "$APP_IP:5201"
     proxies_start 5201 15201 25201
     IPERF_PIDS+=("${PROXY_PIDS[@]}")
-    SECS=1
-    for v in "${VARIANTS[@]}"; do iperf_run "$v" 0; done # warm-up, not kept
-    SECS=$saved
-    sed -i '/"round":0,/d' "$RAW"
+    warm_up iperf_run
 }
 iperf3_round() { # ROUND
-    local r=$1 v saved=$SECS
+    local saved=$SECS
     SECS=$IPERF_SECS
-    for v in $(rotated "$r" "${VARIANTS[@]}"); do iperf_run "$v" "$r"; done
+    run_round "$1" iperf_run
     SECS=$saved
 }
 iperf3_end() { stop "${IPERF_PIDS[@]}"; }
@@ -480,17 +492,13 @@ wrk_run() { # WORKLOAD VARIANT ROUND
 }
 
 wrk_begin() { # WORKLOAD
-    local w=$1 v saved=$SECS
+    local w=$1
     log "$w: wrk -t$WRK_THREADS -c$WRK_CONNS ${SECS}s against nginx per run, ${#VARIANTS[@]} variants a round"
     nginx_up
-    SECS=1
-    for v in "${VARIANTS[@]}"; do wrk_run "$w" "$v" 0; done # warm-up, not kept
-    SECS=$saved
-    sed -i '/"round":0,/d' "$RAW"
+    warm_up wrk_run "$w"
 }
 wrk_round() { # WORKLOAD ROUND
-    local v
-    for v in $(rotated "$2" "${VARIANTS[@]}"); do wrk_run "$1" "$v" "$2"; done
+    run_round "$2" wrk_run "$1"
 }
 wrk_keepalive_begin() { wrk_begin wrk_keepalive; }
 wrk_keepalive_round() { wrk_round wrk_keepalive "$1"; }
