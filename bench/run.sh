@@ -144,6 +144,7 @@ cleanup() {
         ((${#others[@]})) && stop "${others[@]}"
         [[ -n $DAEMON_PID ]] && stop "$DAEMON_PID"
     fi
+    declare -F bpf_cgroup_remove >/dev/null && bpf_cgroup_remove
     if ip netns list 2>/dev/null | grep -qw "^$NS"; then
         local left
         left=$(ip netns pids "$NS" 2>/dev/null | tr '\n' ' ')
@@ -187,6 +188,8 @@ fi
 gcc -O2 -Wall -o "$WORK/connlat" "$BENCH_DIR/lib/connlat.c"
 # The bare takeover mechanism in C (no daemon, table or policy): the limit column for connect and launch.
 gcc -O2 -Wall -o "$WORK/takeover" "$BENCH_DIR/lib/takeover.c"
+# The other design, measured beside it: connect() rewritten in the kernel by a cgroup BPF program, no trap.
+gcc -O2 -Wall -o "$WORK/bpfconnect" "$BENCH_DIR/lib/bpfconnect.c"
 # A private copy of ax: `make build` elsewhere may replace out/ax while the suite runs, and the daemon
 # and every `ax run` must be the same build.
 AX_SOURCE=$AX
@@ -338,27 +341,68 @@ launch_end() { :; }
 
 # 4. connect latency, blocking and non-blocking connect(): direct, under ax, and under the bare takeover
 #    mechanism in C with connect() trapped (takeover) and with socket() trapped as well (takeover_socket,
-#    the calls ax traps), both against the direct server.
+#    the calls ax traps), both against the direct server. takeover_bpf is the design with no connect()
+#    trap: socket() trapped, and a cgroup BPF program (bench/lib/bpfconnect.c) rewrites BPF_VIP:7001 to
+#    the direct server inside connect(); skipped where the kernel or the machine cannot attach it.
 CONNLAT_DIRECT= CONNLAT_AX=
+BPF_CGROUP=
+BPF_VIP=10.213.201.1     # not on any link of the node namespace: unrewritten, a connect fails at once
 connect_begin() {
     log "connect latency: $CONNECTS connects per run and round"
     start_bg connlat-direct ip netns exec "$NS" "$WORK/connlat" serve "$NODE_IP" 7001; CONNLAT_DIRECT=$LAST_PID
     start_bg connlat-ax ip netns exec "$NS" "$AX" run --ip "$APP_IP" -- "$WORK/connlat" serve 0.0.0.0 7000; CONNLAT_AX=$LAST_PID
     wait_tcp_listen 7001
     wait_service "$APP_IP:7000"
+    bpf_cgroup_make
 }
+
+# bpf_cgroup_make: a cgroup v2 directory of this run with the connect program attached, in BPF_CGROUP;
+# left empty (and takeover_bpf skipped) where that cannot be done.
+bpf_cgroup_make() {
+    local root dir
+    root=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' /proc/self/mountinfo | head -1)
+    if [[ -z $root ]]; then log "takeover_bpf skipped: no cgroup v2 mount"; return 0; fi
+    dir=$root/axbench-$$
+    if ! mkdir "$dir" 2>/dev/null; then log "takeover_bpf skipped: cannot make $dir"; return 0; fi
+    BPF_CGROUP=$dir
+    if ! "$WORK/bpfconnect" "$dir" "$BPF_VIP:7001" "$NODE_IP:7001" 7002 2>"$WORK/logs/bpfconnect.log"; then
+        log "takeover_bpf skipped: $(tail -1 "$WORK/logs/bpfconnect.log")"
+        bpf_cgroup_remove
+        return 0
+    fi
+    # The rewrite must work, and a refused entry must give ECONNREFUSED, before any figure counts.
+    local refused
+    refused=$(in_bpf_cgroup timeout 10 ip netns exec "$NS" "$WORK/takeover" --socket-only -- "$WORK/connlat" connect "$BPF_VIP" 7002 1 block 2>&1 >/dev/null) || true
+    if ! in_bpf_cgroup timeout 10 ip netns exec "$NS" "$WORK/takeover" --socket-only -- "$WORK/connlat" connect "$BPF_VIP" 7001 10 block >/dev/null ||
+        [[ $refused != *"Connection refused"* ]]; then
+        log "takeover_bpf skipped: the connect program did not rewrite or refuse as it should"
+        bpf_cgroup_remove
+    fi
+}
+in_bpf_cgroup() { sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$BPF_CGROUP" "$@"; }
+bpf_cgroup_remove() {
+    [[ -n $BPF_CGROUP ]] || return 0
+    local i
+    for ((i = 0; i < 50; i++)); do rmdir "$BPF_CGROUP" 2>/dev/null && break; sleep 0.1; done
+    [[ -d $BPF_CGROUP ]] && log "warning: cannot remove $BPF_CGROUP"
+    BPF_CGROUP=
+}
+
 connect_round() { # ROUND
     local r=$1 v mode line p50
+    local -a variants=(direct ax takeover takeover_socket)
+    [[ -n $BPF_CGROUP ]] && variants+=(takeover_bpf)
     # The daemon's own account of each step, read before and after the round: other workloads' rounds
     # (wrk and iperf3 under ax) trap socket() and connect() too, and must not count here.
     curl -s --unix-socket "$RUN_DIR/api.sock" http://ax/api/v1/timings >"$WORK/raw/timings-before-$r.json"
-    for v in $(rotated "$r" direct ax takeover takeover_socket); do
+    for v in $(rotated "$r" "${variants[@]}"); do
         for mode in block nonblock; do
             case $v in
                 direct) line=$(timeout 120 ip netns exec "$NS" "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
                 ax) line=$(timeout 120 ip netns exec "$NS" "$AX" run -- "$WORK/connlat" connect "$APP_IP" 7000 "$CONNECTS" "$mode") ;;
                 takeover) line=$(timeout 120 ip netns exec "$NS" "$WORK/takeover" -- "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
                 takeover_socket) line=$(timeout 120 ip netns exec "$NS" "$WORK/takeover" --socket -- "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
+                takeover_bpf) line=$(in_bpf_cgroup timeout 120 ip netns exec "$NS" "$WORK/takeover" --socket-only -- "$WORK/connlat" connect "$BPF_VIP" 7001 "$CONNECTS" "$mode") ;;
             esac
             [[ $line == '{'* ]] || die "connlat ($v, $mode) gave no result"
             p50=$(sed -E 's/.*"connect":\{[^}]*"p50":([0-9.]+).*/\1/' <<<"$line")
@@ -389,6 +433,7 @@ for key, (count, total) in sums.items():
                           "value": round(total / count, 2), "unit": "us", "calls": count}))
 PYEOF
     stop "$CONNLAT_DIRECT" "$CONNLAT_AX"
+    bpf_cgroup_remove
 }
 
 # 1. iperf3 single-stream throughput.

@@ -34,8 +34,9 @@ CONNECT = {
     "connect_block": "connect() latency, blocking",
     "connect_nonblock": "connect() latency, non-blocking (until writable)",
 }
-# The bare takeover mechanism in C (bench/lib/takeover.c): connect() trapped, and socket() trapped as well.
-LIMIT_VARIANTS = ["takeover", "takeover_socket"]
+# The bare takeover mechanism in C (bench/lib/takeover.c): connect() trapped, and socket() trapped as well;
+# and the design with no connect() trap (socket() trapped, connect() rewritten by bench/lib/bpfconnect.c).
+LIMIT_VARIANTS = ["takeover", "takeover_socket", "takeover_bpf"]
 # The chart's bars: the limit it shows is the one that traps what ax traps.
 CHART_VARIANTS = VARIANTS + ["takeover_socket"]
 CONNECT_TARGET_US = 70.0
@@ -296,7 +297,8 @@ def markdown(res, svg_rel):
     limit_rows = []
     for key in CONNECT:
         vs = w.get(key, {}).get("variants", {})
-        for v, what in (("takeover", "connect() trapped"), ("takeover_socket", "socket() and connect() trapped")):
+        for v, what in (("takeover", "connect() trapped"), ("takeover_socket", "socket() and connect() trapped"),
+                        ("takeover_bpf", "socket() trapped, connect() rewritten by a cgroup BPF program")):
             if v in vs:
                 limit_rows.append(f"| {w[key]['title']}, {what} | {cell(vs[v]['p50'], 'us')} | {cell(vs[v]['p99'], 'us')} | "
                                   f"{cell(vs[v]['socket_connect_p50'], 'us')} |")
@@ -309,6 +311,12 @@ def markdown(res, svg_rel):
         out.append("|---|---|---|---|")
         out.extend(limit_rows)
         out.append("")
+        if any("takeover_bpf" in w.get(key, {}).get("variants", {}) for key in CONNECT):
+            out.append("The rows with connect() rewritten are another design, not ax's: connect() is not trapped, and a cgroup BPF program")
+            out.append("(`bench/lib/bpfconnect.c`: a map lookup of the virtual address, a label check, the rewrite) sends it")
+            out.append("to the same server from inside the kernel's connect(); socket() stays trapped, as it must for a socket")
+            out.append("of the node's namespace.")
+            out.append("")
 
     # The ax daemon's own cost.
     cpu_rows = []
@@ -521,6 +529,18 @@ a slow minute of the VM costs each workload one round rather than one workload a
   server at the node address.
 - **2 proxies**: client -> client-side HAProxy (127.0.0.1) -> server-side HAProxy (node address) ->
   server (127.0.0.1), the sidecar pattern.
+- **takeover limit** (connect and launch only): the client under `bench/lib/takeover.c`, the same
+  seccomp takeover in C with nothing else in it. Its supervisor copies the descriptor, reads the
+  sockaddr, connects and answers (and, in the variant that traps socket() too, makes the socket and
+  installs it with one ADDFD ioctl), with the synchronous wake-up set, against the direct server. No
+  service table, policy, bookkeeping or runtime: the floor any takeover design can reach here.
+- **connect() rewritten by BPF** (connect only; `takeover_bpf` in the records): the design with no
+  connect() trap, for comparison. socket() is trapped as above (`takeover --socket-only`, which marks
+  each socket it makes), and a cgroup BPF program (`bench/lib/bpfconnect.c`, attached to a cgroup v2
+  directory the bench makes and removes) looks the destination up in a map of virtual addresses,
+  checks a label bit set and rewrites it to the direct server inside connect(); a refused entry fails
+  with ECONNREFUSED. The bench checks both before the first round, and skips the variant with one log
+  line where the kernel or the machine cannot attach the program.
 
 Workloads:
 
@@ -533,15 +553,18 @@ Workloads:
    client's connect() ends at the proxy's listener, the same as direct). Also socket()+connect(),
    since under ax socket(AF_INET) is a trapped call too.
 5. Launch overhead: `ax run -- true` against `true`, with hyperfine; `ax --version` and
-   `ax run --new-netns=false -- true` split the overhead into its parts.
+   `ax run --new-netns=false -- true` split the overhead into its parts, `takeover -- true` is the C
+   limit (it forks its supervisor, which ax's resident daemon need not), and `execfloor true`
+   (`bench/floor`, built with ax's image settings) is a NativeAOT program that only execs: the .NET
+   runtime's own start and teardown, which any launcher written in C# pays.
 6. The daemon's memory (VmRSS): idle, with 100 apps (`ax run -- sleep`), and with 10,000 services
    (one app under ax listening on 10,000 ports, `bench/lib/listen_many.py`); also its CPU use then,
    and its CPU time during the ax runs of the network workloads.
 
 The `Connection: close` runs leave tens of thousands of TIME_WAIT sockets in the node namespace (the
-kernel's default `tcp_max_tw_buckets`); they affect every variant, and the ax daemon in particular,
-whose listener sweep reads the namespace's whole `/proc/net/tcp`. `BENCH_TW_BUCKETS=1024` caps them, as
-a diagnostic.
+kernel's default `tcp_max_tw_buckets`); they affect every variant alike (the ax daemon's listener sweep
+asks sock_diag for listening sockets only, so they cost it nothing). `BENCH_TW_BUCKETS=1024` caps them,
+as a diagnostic.
 
 ## Why
 

@@ -1,11 +1,14 @@
 /*
  * takeover: the bare seccomp takeover mechanism, as a yardstick for the ax benchmark (bench/run.sh).
  *
- *   takeover [--socket] -- COMMAND [ARG...]
+ *   takeover [--socket | --socket-only] -- COMMAND [ARG...]
  *
  * Runs COMMAND (in this process, keeping its pid) under a seccomp filter that sends every connect()
  * and, with --socket, every socket(AF_INET, ...) to a user-space supervisor: a child forked before the
- * filter is installed. The supervisor does the least any takeover design must do, in C, with no
+ * filter is installed. With --socket-only, socket() alone is trapped and connect() runs in the kernel
+ * untouched; the supervisor marks each socket it makes with TAKEOVER_MARK, by which the connect program
+ * of bpfconnect.c (a design where the kernel rewrites the destination, with no trap) knows it.
+ * The supervisor does the least any takeover design must do, in C, with no
  * service table, policy or bookkeeping:
  *   connect: copy the app's descriptor (pidfd_getfd), read the sockaddr (process_vm_readv), connect
  *            the copy to that very address, answer with the result;
@@ -46,15 +49,22 @@
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
-static int install_filter(int trap_socket)
+/* The SO_MARK of the sockets made under --socket-only ("AX" and 2); bpfconnect.c checks for it. */
+#define TAKEOVER_MARK 0x41580002u
+
+enum trap { TRAP_CONNECT, TRAP_SOCKET_AND_CONNECT, TRAP_SOCKET_ONLY };
+
+static int mark_sockets; /* --socket-only: the supervisor marks the sockets it makes */
+
+static int install_filter(enum trap trap)
 {
     struct sock_filter code[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_connect, 4, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, trap_socket ? SYS_socket : 0xffffffffu, 0, 2),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, trap == TRAP_SOCKET_ONLY ? 0xffffffffu : SYS_connect, 4, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, trap != TRAP_CONNECT ? SYS_socket : 0xffffffffu, 0, 2),
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 1, 0),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
@@ -106,6 +116,13 @@ static int serve_one(int listener, int app_pidfd, pid_t app)
     resp.id = req.id;
     if (req.data.nr == SYS_socket) {
         int fd = socket((int)req.data.args[0], (int)req.data.args[1], (int)req.data.args[2]);
+        unsigned mark = TAKEOVER_MARK;
+        if (fd >= 0 && mark_sockets && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0) {
+            int e = errno;
+            close(fd);
+            fd = -1;
+            errno = e;
+        }
         if (fd < 0) {
             resp.error = -errno;
         } else {
@@ -169,10 +186,12 @@ static int supervise(int channel, pid_t app)
 
 int main(int argc, char **argv)
 {
-    int trap_socket = 0, i = 1;
-    if (i < argc && strcmp(argv[i], "--socket") == 0) { trap_socket = 1; i++; }
+    enum trap trap = TRAP_CONNECT;
+    int i = 1;
+    if (i < argc && strcmp(argv[i], "--socket") == 0) { trap = TRAP_SOCKET_AND_CONNECT; i++; }
+    else if (i < argc && strcmp(argv[i], "--socket-only") == 0) { trap = TRAP_SOCKET_ONLY; mark_sockets = 1; i++; }
     if (i >= argc || strcmp(argv[i], "--") != 0 || i + 1 >= argc) {
-        fprintf(stderr, "usage: takeover [--socket] -- COMMAND [ARG...]\n");
+        fprintf(stderr, "usage: takeover [--socket | --socket-only] -- COMMAND [ARG...]\n");
         return 2;
     }
     char **command = argv + i + 1;
@@ -191,7 +210,7 @@ int main(int argc, char **argv)
     close(pair[1]);
     waitpid(supervisor, NULL, 0);
 
-    int listener = install_filter(trap_socket);
+    int listener = install_filter(trap);
     if (listener < 0) { perror("takeover: seccomp"); return 1; }
     char go = 0;
     if (send_fd(pair[0], listener) != 0 || read(pair[0], &go, 1) != 1 || go != 1) {
