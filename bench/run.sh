@@ -27,6 +27,7 @@
 #                          and BENCHMARKS.md is left alone
 #   BENCH_OUT=DIR          where latest.json and ratios.svg go (default bench/results, quick: bench/results/quick)
 #   BENCH_MARKDOWN=FILE    the markdown report to update (default BENCHMARKS.md; quick: DIR/BENCHMARKS.md)
+#   BENCH_BPF_CONNECT=0    skip the takeover_bpf variant of the connect workload (connect() rewritten by BPF)
 #   BENCH_TW_BUCKETS=N     diagnostic: net.ipv4.tcp_max_tw_buckets in the node namespace (default: the kernel's)
 #   BENCH_KEEP_WORK=1      keep the scratch directory /tmp/axbench/<pid> (logs) after the run
 #   AX_BINARY=PATH         the ax binary (default out/ax)
@@ -360,6 +361,7 @@ connect_begin() {
 # left empty (and takeover_bpf skipped) where that cannot be done.
 bpf_cgroup_make() {
     local root dir
+    if [[ ${BENCH_BPF_CONNECT:-1} == 0 ]]; then log "takeover_bpf skipped: BENCH_BPF_CONNECT=0"; return 0; fi
     root=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' /proc/self/mountinfo | head -1)
     if [[ -z $root ]]; then log "takeover_bpf skipped: no cgroup v2 mount"; return 0; fi
     dir=$root/axbench-$$
