@@ -54,9 +54,9 @@
 
 enum trap { TRAP_CONNECT, TRAP_SOCKET_AND_CONNECT, TRAP_SOCKET_ONLY };
 
-static int mark_sockets; /* --socket-only: the supervisor marks the sockets it makes */
+static enum trap trap = TRAP_CONNECT; /* set once in main, before the supervisor is forked */
 
-static int install_filter(enum trap trap)
+static int install_filter(void)
 {
     struct sock_filter code[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -117,7 +117,7 @@ static int serve_one(int listener, int app_pidfd, pid_t app)
     if (req.data.nr == SYS_socket) {
         int fd = socket((int)req.data.args[0], (int)req.data.args[1], (int)req.data.args[2]);
         unsigned mark = TAKEOVER_MARK;
-        if (fd >= 0 && mark_sockets && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0) {
+        if (fd >= 0 && trap == TRAP_SOCKET_ONLY && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0) {
             int e = errno;
             close(fd);
             fd = -1;
@@ -186,10 +186,9 @@ static int supervise(int channel, pid_t app)
 
 int main(int argc, char **argv)
 {
-    enum trap trap = TRAP_CONNECT;
     int i = 1;
     if (i < argc && strcmp(argv[i], "--socket") == 0) { trap = TRAP_SOCKET_AND_CONNECT; i++; }
-    else if (i < argc && strcmp(argv[i], "--socket-only") == 0) { trap = TRAP_SOCKET_ONLY; mark_sockets = 1; i++; }
+    else if (i < argc && strcmp(argv[i], "--socket-only") == 0) { trap = TRAP_SOCKET_ONLY; i++; }
     if (i >= argc || strcmp(argv[i], "--") != 0 || i + 1 >= argc) {
         fprintf(stderr, "usage: takeover [--socket | --socket-only] -- COMMAND [ARG...]\n");
         return 2;
@@ -210,7 +209,7 @@ int main(int argc, char **argv)
     close(pair[1]);
     waitpid(supervisor, NULL, 0);
 
-    int listener = install_filter(trap);
+    int listener = install_filter();
     if (listener < 0) { perror("takeover: seccomp"); return 1; }
     char go = 0;
     if (send_fd(pair[0], listener) != 0 || read(pair[0], &go, 1) != 1 || go != 1) {
