@@ -4,7 +4,7 @@ namespace Ax.Interception;
 
 /// <summary>
 /// The classic-BPF program ax installs in every app. It sends to the daemon only the calls the daemon must
-/// see (socket for AF_INET, bind, listen, connect, getsockname, getpeername, and sendto with an address) and lets everything else run:
+/// see (socket for AF_INET and AF_INET6, bind, listen, connect, getsockname, getpeername, and sendto with an address) and lets everything else run:
 /// accept, send, recv, close and the rest of the data path never leave the kernel. Two calls are refused
 /// in the filter itself, with no round trip: fast open through sendmsg, and setting SO_MARK.
 /// Calls from other ABIs (i386, x32) are allowed untouched: the app's empty network namespace already
@@ -102,10 +102,11 @@ internal static class SeccompFilterProgram
         program.Add(Load(OffsetArg2Low));
         JumpIf(BPF_JMP_JEQ_K, Interop.Libc.SO_MARK, RefuseMark, Allow);
 
-        // socket(AF_INET, ...) only: AF_UNIX and the other families stay in the app's own namespace.
+        // socket(AF_INET or AF_INET6, ...) only: AF_UNIX and the other families stay in the app's own namespace.
         JumpIf(BPF_JMP_JEQ_K, Interop.SyscallNumbers.Socket, 0, Allow);
         program.Add(Load(OffsetArg0Low));
-        JumpIf(BPF_JMP_JEQ_K, Interop.Libc.AF_INET, Notify, Allow);
+        JumpIf(BPF_JMP_JEQ_K, Interop.Libc.AF_INET, Notify, 0);
+        JumpIf(BPF_JMP_JEQ_K, Interop.Libc.AF_INET6, Notify, Allow);
 
         int allowIndex = program.Count;
         program.Add(Return(SECCOMP_RET_ALLOW));

@@ -19,46 +19,36 @@ internal static unsafe class SocketCalls
         return Errno.None;
     }
 
-    internal static Errno TryGetSockName(int fd, out Ipv4Endpoint endpoint, out int family)
-    {
-        Interop.Libc.SockAddrIn address = default;
-        uint length = (uint)sizeof(Interop.Libc.SockAddrIn);
-        if (Interop.Libc.GetSockName(fd, &address, &length) != 0)
-        {
-            endpoint = default;
-            family = 0;
-            return Interop.LastErrno();
-        }
+    internal static Errno TryGetSockName(int fd, out InetEndpoint endpoint) => TryGetName(fd, peer: false, out endpoint);
 
-        family = address.Family;
-        endpoint = Ipv4Endpoint.FromSockAddr(address);
-        return Errno.None;
-    }
+    internal static Errno TryGetPeerName(int fd, out InetEndpoint endpoint) => TryGetName(fd, peer: true, out endpoint);
 
-    internal static Errno TryGetPeerName(int fd, out Ipv4Endpoint endpoint)
+    private static Errno TryGetName(int fd, bool peer, out InetEndpoint endpoint)
     {
-        Interop.Libc.SockAddrIn address = default;
-        uint length = (uint)sizeof(Interop.Libc.SockAddrIn);
-        if (Interop.Libc.GetPeerName(fd, &address, &length) != 0)
+        byte* raw = stackalloc byte[SockAddr.In6Size];
+        uint length = SockAddr.In6Size;
+        int result = peer ? Interop.Libc.GetPeerName(fd, raw, &length) : Interop.Libc.GetSockName(fd, raw, &length);
+        if (result != 0)
         {
             endpoint = default;
             return Interop.LastErrno();
         }
 
-        endpoint = Ipv4Endpoint.FromSockAddr(address);
-        return Errno.None;
+        return SockAddr.TryDecode(new ReadOnlySpan<byte>(raw, (int)Math.Min(length, SockAddr.In6Size)), out endpoint) ? Errno.None : Errno.EAFNOSUPPORT;
     }
 
-    internal static int Bind(int fd, Ipv4Endpoint endpoint)
+    internal static int Bind(int fd, int family, in InetEndpoint endpoint)
     {
-        var address = endpoint.ToSockAddr();
-        return Interop.Libc.Bind(fd, &address, (uint)sizeof(Interop.Libc.SockAddrIn));
+        byte* raw = stackalloc byte[SockAddr.In6Size];
+        int length = SockAddr.Encode(family, endpoint, new Span<byte>(raw, SockAddr.In6Size), isLocal: true);
+        return Interop.Libc.Bind(fd, raw, (uint)length);
     }
 
-    internal static int Connect(int fd, Ipv4Endpoint endpoint)
+    internal static int Connect(int fd, int family, in InetEndpoint endpoint)
     {
-        var address = endpoint.ToSockAddr();
-        return Interop.Libc.Connect(fd, &address, (uint)sizeof(Interop.Libc.SockAddrIn));
+        byte* raw = stackalloc byte[SockAddr.In6Size];
+        int length = SockAddr.Encode(family, endpoint, new Span<byte>(raw, SockAddr.In6Size), isLocal: false);
+        return Interop.Libc.Connect(fd, raw, (uint)length);
     }
 
     /// <summary>
@@ -86,12 +76,13 @@ internal static unsafe class SocketCalls
         return true;
     }
 
-    internal static nint SendTo(int fd, ReadOnlySpan<byte> data, int flags, Ipv4Endpoint endpoint)
+    internal static nint SendTo(int fd, ReadOnlySpan<byte> data, int flags, int family, in InetEndpoint endpoint)
     {
-        var address = endpoint.ToSockAddr();
+        byte* raw = stackalloc byte[SockAddr.In6Size];
+        int length = SockAddr.Encode(family, endpoint, new Span<byte>(raw, SockAddr.In6Size), isLocal: false);
         fixed (byte* buffer = data)
         {
-            return Interop.Libc.SendTo(fd, buffer, (nuint)data.Length, flags, &address, (uint)sizeof(Interop.Libc.SockAddrIn));
+            return Interop.Libc.SendTo(fd, buffer, (nuint)data.Length, flags, raw, (uint)length);
         }
     }
 

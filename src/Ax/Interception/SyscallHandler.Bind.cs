@@ -10,17 +10,20 @@ internal sealed partial class SyscallHandler
     /// <summary>
     /// bind(fd, addr): an app binds its virtual address (any address, its --ip, or the node IP); the
     /// daemon binds the node socket to node-ip:pool-port instead and remembers what the app asked for.
-    /// Loopback binds are left as asked; any other address does not exist for the app.
+    /// Loopback binds are left as asked; any other address does not exist for the app. An AF_INET6 socket
+    /// binds the same way when it carries IPv4: the dual-stack wildcard <c>::</c> is <c>0.0.0.0</c>, and
+    /// <c>::ffff:a.b.c.d</c> is <c>a.b.c.d</c>.
     /// </summary>
-    private Outcome HandleBind(in Notification call, OwnedFd socket, int socketType)
+    private Outcome HandleBind(in Notification call, NodeSocket socket)
     {
-        Errno error = SockAddrReader.TryRead(call.Pid, call.Arg1, call.Arg2, out Ipv4Endpoint requested, out bool unspecified);
+        Errno error = SockAddrReader.TryRead(call.Pid, call.Arg1, call.Arg2, socket.Family, isDatagram: false, out InetEndpoint asked, out bool unspecified);
         if (error != Errno.None)
         {
             return Outcome.Fail(error);
         }
 
-        if (unspecified && requested.Address != Ipv4Endpoint.Any)
+        // inet_bind takes AF_UNSPEC for INADDR_ANY only; inet6_bind takes no other family at all.
+        if (unspecified && (socket.IsIpv6 || !asked.V4.IsAnyAddress))
         {
             return Outcome.Fail(Errno.EAFNOSUPPORT);
         }
@@ -30,9 +33,24 @@ internal sealed partial class SyscallHandler
             return Outcome.Answered;
         }
 
+        if (!asked.IsIpv4)
+        {
+            return BindIpv6(socket, asked);
+        }
+
+        if (socket.IsIpv6 && socket.IsIpv6Only)
+        {
+            return Outcome.Fail(Errno.EINVAL); // an IPv4-mapped address on an IPV6_V6ONLY socket, as inet6_bind says
+        }
+
+        return BindIpv4(socket, asked.V4);
+    }
+
+    private Outcome BindIpv4(NodeSocket socket, Ipv4Endpoint requested)
+    {
         if (requested.IsLoopback)
         {
-            return Outcome.FromResult(SocketCalls.Bind(socket.Fd, requested));
+            return Outcome.FromResult(socket.Bind(requested));
         }
 
         if (!IsOwnAddress(requested.Address))
@@ -40,33 +58,79 @@ internal sealed partial class SyscallHandler
             return Outcome.Fail(Errno.EADDRNOTAVAIL);
         }
 
-        if (SocketCalls.TryGetSockName(socket.Fd, out Ipv4Endpoint current, out _) == Errno.None && current.Port != 0)
+        if (socket.TryGetSockName(out InetEndpoint current) == Errno.None && current.Port != 0)
         {
             return Outcome.Fail(Errno.EINVAL); // already bound, as inet_bind says
         }
 
-        error = BindToPool(socket, requested, socketType, out _);
+        Errno error = BindToPool(socket, requested, out _);
         return error == Errno.None ? Outcome.Success : Outcome.Fail(error);
+    }
+
+    /// <summary>
+    /// An IPv6 address that is not IPv4-mapped. The dual-stack wildcard is the IPv4 wildcard. ax's service
+    /// addresses are IPv4, so an IPv6-only socket has nothing to be published at: its wildcard and <c>::1</c>
+    /// bind the node's IPv6 loopback, reached by apps on this node as [::1] is on any host; any other IPv6
+    /// address is not the app's.
+    /// </summary>
+    private Outcome BindIpv6(NodeSocket socket, in InetEndpoint requested)
+    {
+        if (requested.IsIpv6Any && !socket.IsIpv6Only)
+        {
+            return BindIpv4(socket, new Ipv4Endpoint(Ipv4Endpoint.Any, requested.Port));
+        }
+
+        if (requested.IsIpv6Any || requested.IsIpv6Loopback)
+        {
+            return Outcome.FromResult(socket.Bind(requested with { Ipv6 = InetEndpoint.Ipv6Loopback, ScopeId = 0 }));
+        }
+
+        return Outcome.Fail(Errno.EADDRNOTAVAIL);
     }
 
     /// <summary>Addresses an app may bind: the wildcard, its own IP and the node's.</summary>
     private bool IsOwnAddress(uint address) =>
         address == Ipv4Endpoint.Any || address == _app.Ip || address == _node.NodeIp;
 
-    /// <summary>Binds the node socket to the next free pool port and records the app's view of it.</summary>
-    private Errno BindToPool(OwnedFd socket, Ipv4Endpoint requested, int socketType, out ushort hostPort)
+    /// <summary>
+    /// Binds the node socket to a pool port and records the app's view of it. A port the app has bound
+    /// before goes to the same host port again, so the kernel's own rules decide a second bind within the
+    /// app (EADDRINUSE, SO_REUSEADDR, SO_REUSEPORT, a dual-stack and an IPv4 socket on one port), while
+    /// two apps on one port get two host ports and are load balanced.
+    /// </summary>
+    private Errno BindToPool(NodeSocket socket, Ipv4Endpoint requested, out ushort hostPort)
     {
         if (requested.Port != 0 && _app.ExposeFor(requested.Port) is { } rule)
         {
-            return BindExposed(socket, requested, socketType, rule, out hostPort);
+            return BindExposed(socket, requested, rule, out hostPort);
+        }
+
+        if (requested.Port != 0 && _node.Bindings.TryFindHostPort(_app.Id, requested.Port, out hostPort))
+        {
+            var host = new Ipv4Endpoint(_node.NodeIp, hostPort);
+            if (socket.Bind(host) == 0)
+            {
+                RecordBinding(socket, requested, hostPort);
+                return Errno.None;
+            }
+
+            // Taken while one of this app's own services is there: the kernel's answer is the app's. Taken
+            // by anything else (the app's socket is gone and the port went to another process), start afresh.
+            Errno error = Interop.LastErrno();
+            if (error != Errno.EADDRINUSE ||
+                (_node.Services.Current.TryFindByHost(socket.Proto, host, out ServiceEntry? holder) && holder!.AppId == _app.Id))
+            {
+                hostPort = 0;
+                return error;
+            }
         }
 
         foreach (ushort candidate in _node.Ports.Candidates())
         {
-            if (SocketCalls.Bind(socket.Fd, new Ipv4Endpoint(_node.NodeIp, candidate)) == 0)
+            if (socket.Bind(new Ipv4Endpoint(_node.NodeIp, candidate)) == 0)
             {
                 hostPort = candidate;
-                RecordBinding(socket, requested, socketType, candidate);
+                RecordBinding(socket, requested, candidate);
                 return Errno.None;
             }
 
@@ -89,10 +153,10 @@ internal sealed partial class SyscallHandler
     /// clients under ax still reach it at its virtual address through the service table. A node port that
     /// is taken fails the app's bind with EADDRINUSE, as it would without ax, and the daemon says why.
     /// </summary>
-    private Errno BindExposed(OwnedFd socket, Ipv4Endpoint requested, int socketType, ExposeRule rule, out ushort hostPort)
+    private Errno BindExposed(NodeSocket socket, Ipv4Endpoint requested, ExposeRule rule, out ushort hostPort)
     {
         hostPort = 0;
-        if (SocketCalls.Bind(socket.Fd, new Ipv4Endpoint(_node.NodeIp, rule.NodePort)) != 0)
+        if (socket.Bind(new Ipv4Endpoint(_node.NodeIp, rule.NodePort)) != 0)
         {
             Errno error = Interop.LastErrno();
             Log.ExposedPortUnavailable(_logger, _app.Id, requested.Port, Ipv4Endpoint.FormatAddress(_node.NodeIp), rule.NodePort, error.ToString());
@@ -100,22 +164,22 @@ internal sealed partial class SyscallHandler
         }
 
         hostPort = rule.NodePort;
-        RecordBinding(socket, requested, socketType, hostPort);
+        RecordBinding(socket, requested, hostPort);
         return Errno.None;
     }
 
     /// <summary>Records the app's view of a socket ax bound to <paramref name="hostPort"/>.</summary>
-    private void RecordBinding(OwnedFd socket, Ipv4Endpoint requested, int socketType, ushort hostPort)
+    private void RecordBinding(NodeSocket socket, Ipv4Endpoint requested, ushort hostPort)
     {
         var virtualAddr = requested.WithPort(requested.Port == 0 ? hostPort : requested.Port);
         _node.Bindings.Set(hostPort, new Binding(_app.Id, virtualAddr));
-        if (socketType == Interop.Libc.SOCK_DGRAM && requested.Port != 0)
+        if (socket.Type == Interop.Libc.SOCK_DGRAM && requested.Port != 0)
         {
             RegisterService(socket, TransportProtocol.Udp, virtualAddr, hostPort, backlog: 0);
         }
     }
 
-    private void RegisterService(OwnedFd socket, TransportProtocol proto, Ipv4Endpoint bindAddr, ushort hostPort, int backlog)
+    private void RegisterService(NodeSocket socket, TransportProtocol proto, Ipv4Endpoint bindAddr, ushort hostPort, int backlog)
     {
         var serviceAddr = bindAddr.IsAnyAddress ? bindAddr.WithAddress(_app.Ip) : bindAddr;
         var entry = new ServiceEntry(

@@ -10,10 +10,12 @@ internal sealed partial class SyscallHandler
     /// connect(fd, addr): resolves the virtual address to one server the app may reach and connects the
     /// app's own node socket to it. Non-blocking sockets get the kernel's own answer (EINPROGRESS, then
     /// poll + SO_ERROR on the app side); blocking ones wait, off this thread, until the kernel has decided.
+    /// An AF_INET6 socket routes an IPv4-mapped address like the IPv4 address it names; a real IPv6
+    /// address has no ax service behind it and leaves the node as a plain connection, as IPv4 egress does.
     /// </summary>
-    private Outcome HandleConnect(in Notification call, OwnedFd socket, int socketType)
+    private Outcome HandleConnect(in Notification call, NodeSocket socket)
     {
-        Errno error = SockAddrReader.TryRead(call.Pid, call.Arg1, call.Arg2, out Ipv4Endpoint destination, out bool unspecified);
+        Errno error = SockAddrReader.TryRead(call.Pid, call.Arg1, call.Arg2, socket.Family, socket.Type == Interop.Libc.SOCK_DGRAM, out InetEndpoint asked, out bool unspecified);
         Mark = CallTimings.Add(CallTimings.Call.Connect, CallTimings.Step.ReadArguments, Mark);
         if (error != Errno.None)
         {
@@ -30,20 +32,36 @@ internal sealed partial class SyscallHandler
             return Outcome.FromResult(SocketCalls.Disconnect(socket.Fd));
         }
 
-        var proto = socketType == Interop.Libc.SOCK_DGRAM ? TransportProtocol.Udp : TransportProtocol.Tcp;
-        RouteDecision route = _node.Router.Route(_app, proto, destination);
+        RouteDecision route;
+        InetEndpoint target;
+        if (TryFindOwnListener(socket.Proto, asked, out ServiceEntry? own))
+        {
+            route = RouteDecision.ToServer(own!);
+            target = InetEndpoint.FromV4(own!.HostAddr);
+        }
+        else if (!asked.IsIpv4)
+        {
+            route = RouteDecision.Egress(default);
+            target = asked;
+        }
+        else
+        {
+            route = _node.Router.Route(_app, socket.Proto, asked.V4);
+            target = InetEndpoint.FromV4(route.Target);
+        }
+
         Mark = CallTimings.Add(CallTimings.Call.Connect, CallTimings.Step.Route, Mark);
         if (route.IsRefused)
         {
-            Log.ConnectRefused(_logger, _app.Id, destination.ToString());
+            Log.ConnectRefused(_logger, _app.Id, asked.ToString());
             return Outcome.Fail(Errno.ECONNREFUSED);
         }
 
-        if (route.SourceIp != 0 && SocketCalls.TryGetSockName(socket.Fd, out Ipv4Endpoint bound, out _) == Errno.None && bound.Port == 0)
+        if (route.SourceIp != 0 && socket.TryGetSockName(out InetEndpoint bound) == Errno.None && bound.Port == 0)
         {
             // A vservice's --source-ip. The address was checked when the vservice was made; if it has
             // left the node since, the kernel's own choice beats failing the app's connect.
-            if (SocketCalls.Bind(socket.Fd, new Ipv4Endpoint(route.SourceIp, 0)) != 0)
+            if (socket.Bind(new Ipv4Endpoint(route.SourceIp, 0)) != 0)
             {
                 Errno bindError = Interop.LastErrno();
                 Log.SourceIpUnavailable(_logger, _app.Id, Ipv4Endpoint.FormatAddress(route.SourceIp), bindError.ToString());
@@ -51,10 +69,10 @@ internal sealed partial class SyscallHandler
         }
 
         int flags = Interop.Libc.Fcntl(socket.Fd, Interop.Libc.F_GETFL, 0);
-        bool blocking = flags >= 0 && (flags & Interop.Libc.O_NONBLOCK) == 0 && proto == TransportProtocol.Tcp;
+        bool blocking = flags >= 0 && (flags & Interop.Libc.O_NONBLOCK) == 0 && socket.Proto == TransportProtocol.Tcp;
         if (!blocking)
         {
-            error = ConnectAndRemember(socket, route.Target, destination, route);
+            error = ConnectAndRemember(socket, target, asked, route);
             Mark = CallTimings.Add(CallTimings.Call.Connect, CallTimings.Step.KernelCall, Mark);
             return error == Errno.None ? Outcome.Success : Outcome.Fail(error);
         }
@@ -62,7 +80,7 @@ internal sealed partial class SyscallHandler
         // The copy shares the app's open file, so O_NONBLOCK is flipped for the length of one connect
         // call only; the app's thread is parked in this very call meanwhile.
         Interop.Libc.Fcntl(socket.Fd, Interop.Libc.F_SETFL, flags | Interop.Libc.O_NONBLOCK);
-        error = ConnectAndRemember(socket, route.Target, destination, route);
+        error = ConnectAndRemember(socket, target, asked, route);
         Interop.Libc.Fcntl(socket.Fd, Interop.Libc.F_SETFL, flags);
         Mark = CallTimings.Add(CallTimings.Call.Connect, CallTimings.Step.KernelCall, Mark);
 
@@ -76,7 +94,7 @@ internal sealed partial class SyscallHandler
                 return result == Errno.None ? Outcome.Success : Outcome.Fail(result);
             }
 
-            _node.Waiter.WaitForConnect(_listener, call.Id, socket);
+            _node.Waiter.WaitForConnect(_listener, call.Id, socket.Handle);
             return Outcome.Answered;
         }
 
@@ -84,54 +102,101 @@ internal sealed partial class SyscallHandler
     }
 
     /// <summary>
+    /// A connect to this host itself (127.0.0.0/8, ::1, or the wildcard, which the kernel dials as
+    /// loopback) on a port where this app listens on the wildcard: the app's own listener, which ax put at
+    /// node-ip:pool-port. Without ax the app would reach itself there (a health check, a test suite that
+    /// starts its server and connects to it, FTP's PORT 127,0,0,1).
+    /// </summary>
+    private bool TryFindOwnListener(TransportProtocol proto, in InetEndpoint asked, out ServiceEntry? own)
+    {
+        own = null;
+        if (!IsLoopbackDial(asked))
+        {
+            return false;
+        }
+
+        foreach (ServiceEntry entry in _node.Services.Current.Lookup(proto, new Ipv4Endpoint(_app.Ip, asked.Port)))
+        {
+            if (entry.AppId == _app.Id && entry.BindAddr.IsAnyAddress)
+            {
+                own = entry;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Connects the node socket and records the client's host address; while both happen, a server's
     /// getpeername that misses waits for the record (see <see cref="ClientAddressMap"/>).
     /// </summary>
-    private Errno ConnectAndRemember(OwnedFd socket, Ipv4Endpoint target, Ipv4Endpoint destination, RouteDecision route)
+    private Errno ConnectAndRemember(NodeSocket socket, in InetEndpoint target, in InetEndpoint asked, RouteDecision route)
     {
-        if (_app.HasOwnIp)
+        // A connect to the app's own listener at loopback shows as loopback on both ends, as it would
+        // without ax; any other connect of an app with an IP of its own shows that IP.
+        bool toSelf = route.Server is { } server && server.AppId == _app.Id && IsLoopbackDial(asked);
+        uint shownAs = toSelf ? Loopback : _app.HasOwnIp ? _app.Ip : 0;
+        if (shownAs != 0)
         {
             _node.Clients.BeginConnect();
         }
 
         try
         {
-            Errno error = SocketCalls.Connect(socket.Fd, target) == 0 ? Errno.None : Interop.LastErrno();
-            RememberClient(socket, error, destination, route);
+            Errno error = socket.Connect(target) == 0 ? Errno.None : Interop.LastErrno();
+            if (target.IsIpv4)
+            {
+                RememberClient(socket, error, DialledView(asked), route, shownAs);
+            }
+
             return error;
         }
         finally
         {
-            if (_app.HasOwnIp)
+            if (shownAs != 0)
             {
                 _node.Clients.EndConnect();
             }
         }
     }
 
+    private const uint Loopback = 0x7f000001;
+
+    private static bool IsLoopbackDial(in InetEndpoint asked) =>
+        asked.IsIpv4 ? asked.V4.IsLoopback || asked.V4.IsAnyAddress : asked.IsIpv6Loopback || asked.IsIpv6Any;
+
     /// <summary>
-    /// Notes the client's host address, so the server it reaches sees the client's --ip, and, for a
-    /// connect through a vservice, so the client's getpeername shows the vIP:vport it dialled.
+    /// What the app dialled, in the IPv4 terms of ax's tables: the wildcard is dialled as loopback (as the
+    /// kernel does with INADDR_ANY and ::), and IPv6 loopback is this host's loopback.
     /// </summary>
-    private void RememberClient(OwnedFd socket, Errno connectResult, Ipv4Endpoint destination, RouteDecision route)
+    private static Ipv4Endpoint DialledView(in InetEndpoint asked) =>
+        asked.IsIpv4 && !asked.V4.IsAnyAddress ? asked.V4 : new Ipv4Endpoint(Loopback, asked.Port);
+
+    /// <summary>
+    /// Notes the client's host address, so the server it reaches sees the client as <paramref name="shownAs"/>
+    /// (its --ip, or loopback for a connect to itself), and, for a connect that landed somewhere other than
+    /// what was dialled (a vservice, the app's own listener dialled at loopback), so the client's
+    /// getpeername shows what it dialled.
+    /// </summary>
+    private void RememberClient(NodeSocket socket, Errno connectResult, Ipv4Endpoint destination, RouteDecision route, uint shownAs)
     {
-        // A vservice is the only way a route lands somewhere other than what was dialled (or its service).
-        bool viaVService = (route.Server?.ServiceAddr ?? route.Target) != destination;
-        if ((!_app.HasOwnIp && !viaVService) || connectResult is not (Errno.None or Errno.EINPROGRESS))
+        bool redirected = (route.Server?.ServiceAddr ?? route.Target) != destination;
+        if ((shownAs == 0 && !redirected) || connectResult is not (Errno.None or Errno.EINPROGRESS))
         {
             return;
         }
 
-        if (SocketCalls.TryGetSockName(socket.Fd, out Ipv4Endpoint local, out _) == Errno.None)
+        if (socket.TryGetSockName(out InetEndpoint local) == Errno.None && local.IsIpv4)
         {
-            if (_app.HasOwnIp)
+            if (shownAs != 0)
             {
-                _node.Clients.Record(local, _app.Ip);
+                _node.Clients.Record(local.V4, shownAs);
             }
 
-            if (viaVService)
+            if (redirected)
             {
-                _node.VServiceClients.Record(local, destination, route.Target);
+                _node.VServiceClients.Record(local.V4, destination, route.Target);
             }
         }
     }

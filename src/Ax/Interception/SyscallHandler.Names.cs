@@ -6,30 +6,40 @@ namespace Ax.Interception;
 internal sealed partial class SyscallHandler
 {
     /// <summary>getsockname: the app sees the address it bound, or its own IP, never the node's port plumbing.</summary>
-    private Outcome HandleGetSockName(in Notification call, OwnedFd socket, int socketType)
+    private Outcome HandleGetSockName(in Notification call, NodeSocket socket)
     {
-        Errno error = SocketCalls.TryGetSockName(socket.Fd, out Ipv4Endpoint real, out _);
-        return error != Errno.None ? Outcome.Fail(error) : Answer(call, VirtualLocal(socket, real));
-    }
-
-    /// <summary>getpeername: a server reached through ax shows as the service address the app dialled.</summary>
-    private Outcome HandleGetPeerName(in Notification call, OwnedFd socket, int socketType)
-    {
-        Errno error = SocketCalls.TryGetPeerName(socket.Fd, out Ipv4Endpoint real);
+        Errno error = socket.TryGetSockName(out InetEndpoint real);
         if (error != Errno.None)
         {
             return Outcome.Fail(error);
         }
 
-        var proto = socketType == Interop.Libc.SOCK_DGRAM ? TransportProtocol.Udp : TransportProtocol.Tcp;
+        return Answer(call, socket, real.IsIpv4 ? InetEndpoint.FromV4(VirtualLocal(socket, real.V4)) : real);
+    }
+
+    /// <summary>getpeername: a server reached through ax shows as the service address the app dialled.</summary>
+    private Outcome HandleGetPeerName(in Notification call, NodeSocket socket)
+    {
+        Errno error = socket.TryGetPeerName(out InetEndpoint peer);
+        if (error != Errno.None)
+        {
+            return Outcome.Fail(error);
+        }
+
+        if (!peer.IsIpv4)
+        {
+            return Answer(call, socket, peer);
+        }
+
+        Ipv4Endpoint real = peer.V4;
         Ipv4Endpoint shown = real;
         if (!_node.VServiceClients.IsEmpty &&
-            SocketCalls.TryGetSockName(socket.Fd, out Ipv4Endpoint local, out _) == Errno.None &&
-            _node.VServiceClients.TryGetDialled(local, real, out Ipv4Endpoint dialled))
+            socket.TryGetSockName(out InetEndpoint local) == Errno.None && local.IsIpv4 &&
+            _node.VServiceClients.TryGetDialled(local.V4, real, out Ipv4Endpoint dialled))
         {
             shown = dialled;
         }
-        else if (_node.Services.Current.TryFindByHost(proto, real, out ServiceEntry? server))
+        else if (_node.Services.Current.TryFindByHost(socket.Proto, real, out ServiceEntry? server))
         {
             shown = server!.ServiceAddr;
         }
@@ -38,10 +48,10 @@ internal sealed partial class SyscallHandler
             shown = real.WithAddress(clientIp);
         }
 
-        return Answer(call, shown);
+        return Answer(call, socket, InetEndpoint.FromV4(shown));
     }
 
-    private Ipv4Endpoint VirtualLocal(OwnedFd socket, Ipv4Endpoint real)
+    private Ipv4Endpoint VirtualLocal(NodeSocket socket, Ipv4Endpoint real)
     {
         if (real.Address != _node.NodeIp)
         {
@@ -51,15 +61,17 @@ internal sealed partial class SyscallHandler
         if (_node.Bindings.TryGet(real.Port, out Binding? binding) && binding!.AppId == _app.Id)
         {
             // A wildcard bind reads back as 0.0.0.0 until the socket is connected (accepted), as in the kernel.
-            return binding.VirtualAddr.IsAnyAddress && SocketCalls.TryGetPeerName(socket.Fd, out _) == Errno.None
+            return binding.VirtualAddr.IsAnyAddress && socket.TryGetPeerName(out _) == Errno.None
                 ? binding.VirtualAddr.WithAddress(_app.Ip)
                 : binding.VirtualAddr;
         }
 
-        return real.WithAddress(_app.Ip);
+        // A connection the app made: its own IP, or what the server it reached sees it as (loopback, for
+        // a connect to its own listener).
+        return real.WithAddress(_node.Clients.TryGet(real, out uint shownAs) ? shownAs : _app.Ip);
     }
 
-    private Outcome Answer(in Notification call, Ipv4Endpoint shown)
+    private Outcome Answer(in Notification call, NodeSocket socket, in InetEndpoint shown)
     {
         ulong lengthPointer = call.Arg2;
         if (!AppMemory.TryReadInt32(call.Pid, lengthPointer, out int bufferLength))
@@ -77,7 +89,7 @@ internal sealed partial class SyscallHandler
             return Outcome.Answered;
         }
 
-        Errno error = SockAddrReader.TryWrite(call.Pid, call.Arg1, lengthPointer, bufferLength, shown);
+        Errno error = SockAddrReader.TryWrite(call.Pid, call.Arg1, lengthPointer, bufferLength, socket.Family, shown);
         return error == Errno.None ? Outcome.Success : Outcome.Fail(error);
     }
 }

@@ -17,20 +17,15 @@ internal sealed partial class SyscallHandler
     /// is routed like a connect (labels, virtual IPs, refusal) and sent by the daemon, from the bytes it
     /// read, to where the router says.
     /// </summary>
-    private Outcome HandleSendTo(in Notification call, OwnedFd socket, int socketType)
+    private Outcome HandleSendTo(in Notification call, NodeSocket socket)
     {
         int flags = unchecked((int)call.Arg3);
-        if (socketType == Interop.Libc.SOCK_STREAM)
+        if (socket.Type == Interop.Libc.SOCK_STREAM)
         {
             return (flags & Interop.Libc.MSG_FASTOPEN) != 0 ? Outcome.Fail(Errno.EOPNOTSUPP) : Outcome.Continue;
         }
 
-        if (socketType != Interop.Libc.SOCK_DGRAM)
-        {
-            return Outcome.Continue;
-        }
-
-        Errno error = SockAddrReader.TryRead(call.Pid, call.Arg4, call.Arg5, out Ipv4Endpoint destination, out bool unspecified);
+        Errno error = SockAddrReader.TryRead(call.Pid, call.Arg4, call.Arg5, socket.Family, isDatagram: true, out InetEndpoint asked, out bool unspecified);
         if (error != Errno.None)
         {
             return Outcome.Fail(error);
@@ -46,12 +41,15 @@ internal sealed partial class SyscallHandler
             return Outcome.Fail(Errno.EMSGSIZE);
         }
 
-        RouteDecision route = _node.Router.Route(_app, TransportProtocol.Udp, destination);
+        // A real IPv6 destination has no ax service behind it and is sent as it is, as IPv4 egress is.
+        RouteDecision route = asked.IsIpv4 ? _node.Router.Route(_app, TransportProtocol.Udp, asked.V4) : RouteDecision.Egress(default);
         if (route.IsRefused)
         {
-            Log.ConnectRefused(_logger, _app.Id, destination.ToString());
+            Log.ConnectRefused(_logger, _app.Id, asked.ToString());
             return Outcome.Fail(Errno.ECONNREFUSED);
         }
+
+        InetEndpoint target = asked.IsIpv4 ? InetEndpoint.FromV4(route.Target) : asked;
 
         int length = (int)call.Arg2;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
@@ -68,7 +66,7 @@ internal sealed partial class SyscallHandler
             }
 
             // Never block the app's session thread, and never take a SIGPIPE in the daemon.
-            nint sent = SocketCalls.SendTo(socket.Fd, buffer.AsSpan(0, length), flags | Interop.Libc.MSG_DONTWAIT | Interop.Libc.MSG_NOSIGNAL, route.Target);
+            nint sent = SocketCalls.SendTo(socket.Fd, buffer.AsSpan(0, length), flags | Interop.Libc.MSG_DONTWAIT | Interop.Libc.MSG_NOSIGNAL, socket.Family, target);
             return sent >= 0 ? new Outcome(OutcomeKind.Value, sent, Errno.None) : Outcome.Fail(Interop.LastErrno());
         }
         finally

@@ -3,13 +3,14 @@ namespace Ax.Interception;
 internal sealed partial class SyscallHandler
 {
     /// <summary>
-    /// socket(AF_INET, ...): stream and datagram sockets are created by the daemon, in the node's network
-    /// namespace, and installed in the app at once. The app holds a real node socket from its first
+    /// socket(AF_INET or AF_INET6, ...): stream and datagram sockets are created by the daemon, in the node's
+    /// network namespace, and installed in the app at once. The app holds a real node socket from its first
     /// instruction on, so every option, flag and epoll registration it makes lands on the right socket.
     /// Raw and other types stay in the app's empty namespace, where they can reach nothing.
     /// </summary>
     private Outcome HandleSocket(in Notification call)
     {
+        int domain = unchecked((int)call.Arg0);
         int type = unchecked((int)call.Arg1);
         int protocol = unchecked((int)call.Arg2);
         int baseType = type & Interop.Libc.SOCK_TYPE_MASK;
@@ -18,7 +19,12 @@ internal sealed partial class SyscallHandler
             return Outcome.Continue;
         }
 
-        int fd = Interop.Libc.Socket(Interop.Libc.AF_INET, type | Interop.Libc.SOCK_CLOEXEC, protocol);
+        if (domain is not (Interop.Libc.AF_INET or Interop.Libc.AF_INET6))
+        {
+            return Outcome.Continue;
+        }
+
+        int fd = Interop.Libc.Socket(domain, type | Interop.Libc.SOCK_CLOEXEC, protocol);
         if (fd < 0)
         {
             return Outcome.Fail(Interop.LastErrno());

@@ -41,11 +41,11 @@ internal sealed partial class SyscallHandler : IDisposable
         _ => Outcome.Continue,
     };
 
-    private delegate Outcome InetSocketHandler(in Notification call, OwnedFd socket, int socketType);
+    private delegate Outcome InetSocketHandler(in Notification call, NodeSocket socket);
 
     /// <summary>
-    /// Copies the app's descriptor and hands AF_INET sockets to <paramref name="handler"/>; calls on any
-    /// other family (AF_UNIX, AF_INET6 in the app's empty namespace, ...) run in the kernel unchanged.
+    /// Copies the app's descriptor and hands AF_INET and AF_INET6 sockets to <paramref name="handler"/>; calls
+    /// on any other family (AF_UNIX, a raw socket left in the app's empty namespace, ...) run in the kernel unchanged.
     /// </summary>
     private Outcome WithInetSocket(in Notification call, InetSocketHandler handler)
     {
@@ -68,13 +68,20 @@ internal sealed partial class SyscallHandler : IDisposable
                 return Outcome.Fail(Errno.ENOTSOCK);
             }
 
-            if (error != Errno.None || domain != Interop.Libc.AF_INET)
+            if (error != Errno.None || domain is not (Interop.Libc.AF_INET or Interop.Libc.AF_INET6))
             {
                 return Outcome.Continue;
             }
 
+            // Only stream and datagram sockets are node sockets (HandleSocket); any other type was made in
+            // the app's own empty namespace, where the kernel may run the call as it is.
             SocketCalls.TryGetIntOption(socket.Fd, Interop.Libc.SOL_SOCKET, Interop.Libc.SO_TYPE, out int type);
-            return handler(call, socket, type);
+            if (type is not (Interop.Libc.SOCK_STREAM or Interop.Libc.SOCK_DGRAM))
+            {
+                return Outcome.Continue;
+            }
+
+            return handler(call, new NodeSocket(socket, domain, type));
         }
     }
 

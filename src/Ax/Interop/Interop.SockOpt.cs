@@ -5,6 +5,10 @@ internal static partial class Interop
     internal static partial class Libc
     {
         internal const int SOL_SOCKET = 1;
+        internal const int SO_REUSEADDR = 2;
+        internal const int SO_REUSEPORT = 15;
+        internal const int IPPROTO_IPV6 = 41;
+        internal const int IPV6_V6ONLY = 26;
         internal const int SO_TYPE = 3;
         internal const int SO_ERROR = 4;
         internal const int SO_PEERCRED = 17;

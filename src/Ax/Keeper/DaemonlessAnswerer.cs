@@ -5,10 +5,10 @@ namespace Ax.Keeper;
 /// <summary>
 /// Answers an app's trapped calls when no daemon will: after the restart grace has passed without a
 /// daemon, or for good once a --clean daemon has disowned the app. The answers never pretend the network
-/// is there and never leave AF_INET to the kernel (that would reach the app's empty namespace, or with
+/// is there and never leave AF_INET or AF_INET6 to the kernel (that would reach the app's empty namespace, or with
 /// --new-netns=false the real network, unchecked):
 /// socket, bind, listen and connect fail with ENETDOWN ("network is down"), which apps already treat as
-/// a passing network failure and retry; getsockname/getpeername and every call on a non-AF_INET socket
+/// a passing network failure and retry; getsockname/getpeername and every call on another family's socket
 /// run in the kernel (CONTINUE), because they carry no address the kernel could misuse.
 /// </summary>
 internal sealed class DaemonlessAnswerer : IDisposable
@@ -36,7 +36,7 @@ internal sealed class DaemonlessAnswerer : IDisposable
         switch (call.Nr)
         {
             case Interop.SyscallNumbers.Socket:
-                // The filter only sends socket(AF_INET, ...).
+                // The filter only sends socket(AF_INET or AF_INET6, ...).
                 return Outcome.Fail(NetworkDown);
             case Interop.SyscallNumbers.GetSockName:
             case Interop.SyscallNumbers.GetPeerName:
@@ -63,7 +63,7 @@ internal sealed class DaemonlessAnswerer : IDisposable
                 return Outcome.Fail(Errno.ENOTSOCK);
             }
 
-            return error == Errno.None && domain != Interop.Libc.AF_INET ? Outcome.Continue : Outcome.Fail(NetworkDown);
+            return error == Errno.None && domain is not (Interop.Libc.AF_INET or Interop.Libc.AF_INET6) ? Outcome.Continue : Outcome.Fail(NetworkDown);
         }
     }
 

@@ -25,6 +25,25 @@ internal sealed class BindingTable
 
     internal bool TryGet(ushort hostPort, out Binding? binding) => _bindings.TryGetValue(hostPort, out binding);
 
+    /// <summary>
+    /// The host port where <paramref name="appId"/> already bound <paramref name="virtualPort"/>, if it did. A
+    /// scan: only binds of a fixed port ask, and an app holds few bindings.
+    /// </summary>
+    internal bool TryFindHostPort(string appId, ushort virtualPort, out ushort hostPort)
+    {
+        foreach (var pair in _bindings)
+        {
+            if (pair.Value.VirtualAddr.Port == virtualPort && pair.Value.AppId == appId)
+            {
+                hostPort = pair.Key;
+                return true;
+            }
+        }
+
+        hostPort = 0;
+        return false;
+    }
+
     internal void Remove(ushort hostPort)
     {
         if (_bindings.TryRemove(hostPort, out _))

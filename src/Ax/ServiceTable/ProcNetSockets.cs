@@ -15,10 +15,11 @@ internal static class ProcNetSockets
     /// one (tcp_get_idx in net/ipv4/tcp_ipv4.c), and the file is generated as it is read, so reading stops
     /// at the first other state: tens of thousands of TIME_WAIT sockets cost nothing.
     /// </summary>
-    internal static HashSet<ulong> ListeningTcpInodes(string path = "/proc/net/tcp") => ReadInodes(path, TcpListenState);
+    internal static HashSet<ulong> ListeningTcpInodes(string path = "/proc/net/tcp") =>
+        [.. ReadInodes(path, TcpListenState), .. ReadInodes(path + "6", TcpListenState)];
 
-    /// <summary>Inodes of every UDP socket (UDP has no listen state: a bound socket is a server).</summary>
-    internal static HashSet<ulong> UdpInodes(string path = "/proc/net/udp") => ReadInodes(path, null);
+    /// <summary>Inodes of every UDP socket, IPv4 and IPv6 (UDP has no listen state: a bound socket is a server).</summary>
+    internal static HashSet<ulong> UdpInodes(string path = "/proc/net/udp") => [.. ReadInodes(path, null), .. ReadInodes(path + "6", null)];
 
     internal static HashSet<ulong> ParseInodes(IEnumerable<string> lines, string? requiredState)
     {
@@ -46,6 +47,7 @@ internal static class ProcNetSockets
         return inodes;
     }
 
+    /// <summary>The inodes listed in <paramref name="path"/>; none where it does not exist (a kernel without IPv6 has no tcp6).</summary>
     private static HashSet<ulong> ReadInodes(string path, string? requiredState) =>
-        ParseInodes(File.ReadLines(path), requiredState);
+        File.Exists(path) ? ParseInodes(File.ReadLines(path), requiredState) : [];
 }

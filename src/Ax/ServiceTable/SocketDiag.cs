@@ -15,13 +15,22 @@ internal static unsafe class SocketDiag
 {
     private const int NlMsgHdrSize = 16;
 
-    /// <summary>Inodes of TCP sockets in LISTEN state; an error where the kernel has no inet_diag.</summary>
-    internal static Errno TryListeningTcpInodes(HashSet<ulong> inodes) => TryDump(IPPROTO_TCP, TCPF_LISTEN, inodes);
+    /// <summary>
+    /// Inodes of TCP sockets in LISTEN state, AF_INET and AF_INET6 (an app's dual-stack listener is an
+    /// AF_INET6 node socket); an error where the kernel has no inet_diag.
+    /// </summary>
+    internal static Errno TryListeningTcpInodes(HashSet<ulong> inodes) => TryDumpBoth(IPPROTO_TCP, TCPF_LISTEN, inodes);
 
-    /// <summary>Inodes of every UDP socket (UDP has no listen state: a bound socket is a server).</summary>
-    internal static Errno TryUdpInodes(HashSet<ulong> inodes) => TryDump(IPPROTO_UDP, AllStates, inodes);
+    /// <summary>Inodes of every UDP socket of both families (UDP has no listen state: a bound socket is a server).</summary>
+    internal static Errno TryUdpInodes(HashSet<ulong> inodes) => TryDumpBoth(IPPROTO_UDP, AllStates, inodes);
 
-    private static Errno TryDump(byte protocol, uint states, HashSet<ulong> inodes)
+    private static Errno TryDumpBoth(byte protocol, uint states, HashSet<ulong> inodes)
+    {
+        Errno error = TryDump(Interop.Libc.AF_INET, protocol, states, inodes);
+        return error != Errno.None ? error : TryDump(Interop.Libc.AF_INET6, protocol, states, inodes);
+    }
+
+    private static Errno TryDump(int family, byte protocol, uint states, HashSet<ulong> inodes)
     {
         int fd = Interop.Libc.Socket(Interop.Netlink.AF_NETLINK, Interop.Netlink.SOCK_RAW | Interop.Libc.SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
         if (fd < 0)
@@ -39,7 +48,7 @@ internal static unsafe class SocketDiag
             header->Flags = Interop.Netlink.NLM_F_REQUEST | NLM_F_DUMP;
             header->Sequence = 1;
             var body = (InetDiagReqV2*)(request + NlMsgHdrSize);
-            body->Family = (byte)Interop.Libc.AF_INET;
+            body->Family = (byte)family;
             body->Protocol = protocol;
             body->States = states;
 

@@ -7,13 +7,20 @@ udp IP PORT              a datagram sent with sendto to IP:PORT
 sendmsg IP PORT          a datagram sent with sendmsg to IP:PORT (msg_name, which seccomp cannot read),
                          after trying to clear the socket's SO_MARK
 connect IP PORT          a TCP connect to IP:PORT
+connect6 IP PORT         the same from an AF_INET6 socket, to the IPv4-mapped ::ffff:IP
 fastopen IP PORT         a TCP connection opened by sendto or sendmsg(MSG_FASTOPEN), which skips connect()
+fastopen6 IP PORT        the same from an AF_INET6 socket, to ::ffff:IP
 """
 import errno
 import json
 import socket
 import struct
 import sys
+
+
+def family_and_address(attempt, ip):
+    """An attempt ending in 6 is made from an AF_INET6 socket, to the IPv4-mapped address."""
+    return (socket.AF_INET6, "::ffff:" + ip) if attempt.endswith("6") else (socket.AF_INET, ip)
 
 
 def outcome(action):
@@ -72,26 +79,28 @@ elif attempt == "sendmsg":
     # SO_MARK is 36 in <asm-generic/socket.h>; older Pythons do not name it.
     report["clear_mark"] = outcome(lambda: s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_MARK", 36), 0))
     report["send"] = outcome(lambda: s.sendmsg([b"ax-", b"escape"], [], 0, (args[0], int(args[1]))) and None)
-elif attempt == "connect":
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+elif attempt in ("connect", "connect6"):
+    family, address = family_and_address(attempt, args[0])
+    s = socket.socket(family, socket.SOCK_STREAM)
     s.settimeout(5)
-    report["connect"] = outcome(lambda: s.connect((args[0], int(args[1]))))
+    report["connect"] = outcome(lambda: s.connect((address, int(args[1]))))
     if report["connect"] == "OK":
         s.sendall(b"GET / HTTP/1.0\r\n\r\n")
         reply = b""
         while chunk := s.recv(4096):
             reply += chunk
         report["reply"] = reply.decode(errors="replace")
-elif attempt == "fastopen":
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+elif attempt in ("fastopen", "fastopen6"):
+    family, address = family_and_address(attempt, args[0])
+    s = socket.socket(family, socket.SOCK_STREAM)
     s.settimeout(5)
-    report["sendto"] = outcome(lambda: s.sendto(b"GET / HTTP/1.0\r\n\r\n", socket.MSG_FASTOPEN, (args[0], int(args[1]))) and None)
+    report["sendto"] = outcome(lambda: s.sendto(b"GET / HTTP/1.0\r\n\r\n", socket.MSG_FASTOPEN, (address, int(args[1]))) and None)
     if report["sendto"] == "OK":
         report["reply"] = outcome(lambda: s.recv(4096).decode(errors="replace"))
     # The same through sendmsg, whose msg_name the seccomp filter cannot read.
-    m = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    m = socket.socket(family, socket.SOCK_STREAM)
     m.settimeout(5)
-    report["sendmsg"] = outcome(lambda: m.sendmsg([b"GET / HTTP/1.0\r\n\r\n"], [], socket.MSG_FASTOPEN, (args[0], int(args[1]))) and None)
+    report["sendmsg"] = outcome(lambda: m.sendmsg([b"GET / HTTP/1.0\r\n\r\n"], [], socket.MSG_FASTOPEN, (address, int(args[1]))) and None)
     if report["sendmsg"] == "OK":
         report["sendmsg_reply"] = outcome(lambda: m.recv(4096).decode(errors="replace"))
 else:
