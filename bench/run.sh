@@ -340,7 +340,8 @@ EOF
 }
 launch_end() { :; }
 
-# 4. connect latency, blocking and non-blocking connect(): direct, under ax, and under the bare takeover
+# 4. connect latency, blocking and non-blocking connect(): direct, under ax (from an AF_INET socket, and
+#    from an AF_INET6 one dialling the IPv4-mapped address: ax_inet6), and under the bare takeover
 #    mechanism in C with connect() trapped (takeover) and with socket() trapped as well (takeover_socket,
 #    the calls ax traps), both against the direct server. takeover_bpf is the design with no connect()
 #    trap: socket() trapped, and a cgroup BPF program (bench/lib/bpfconnect.c) rewrites BPF_VIP:7001 to
@@ -392,7 +393,7 @@ bpf_cgroup_remove() {
 
 connect_round() { # ROUND
     local r=$1 v mode line p50
-    local -a variants=(direct ax takeover takeover_socket)
+    local -a variants=(direct ax ax_inet6 takeover takeover_socket)
     [[ -n $BPF_CGROUP ]] && variants+=(takeover_bpf)
     # The daemon's own account of each step, read before and after the round: other workloads' rounds
     # (wrk and iperf3 under ax) trap socket() and connect() too, and must not count here.
@@ -402,6 +403,7 @@ connect_round() { # ROUND
             case $v in
                 direct) line=$(timeout 120 ip netns exec "$NS" "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
                 ax) line=$(timeout 120 ip netns exec "$NS" "$AX" run -- "$WORK/connlat" connect "$APP_IP" 7000 "$CONNECTS" "$mode") ;;
+                ax_inet6) line=$(timeout 120 ip netns exec "$NS" "$AX" run -- "$WORK/connlat" connect "::ffff:$APP_IP" 7000 "$CONNECTS" "$mode") ;;
                 takeover) line=$(timeout 120 ip netns exec "$NS" "$WORK/takeover" -- "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
                 takeover_socket) line=$(timeout 120 ip netns exec "$NS" "$WORK/takeover" --socket -- "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
                 takeover_bpf) line=$(in_bpf_cgroup timeout 120 ip netns exec "$NS" "$WORK/takeover" --socket-only -- "$WORK/connlat" connect "$BPF_VIP" 7001 "$CONNECTS" "$mode") ;;

@@ -13,7 +13,8 @@
  *       (under ax socket(AF_INET) is also a trapped call). Each connection is closed with an RST
  *       (SO_LINGER 0) so that a run leaves no TIME_WAIT sockets behind and never runs out of ports.
  *
- * Only IPv4 literal addresses are accepted. Build: gcc -O2 -o connlat connlat.c
+ * IP is an IPv4 literal, or for connect an IPv6 one (an IPv4-mapped ::ffff:a.b.c.d measures an AF_INET6
+ * client of an IPv4 server, as a dual-stack program makes one). Build: gcc -O2 -o connlat connlat.c
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -36,26 +37,41 @@ static double now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-static int parse_addr(const char *ip, const char *port, struct sockaddr_in *sa)
+/* An address and its length: sockaddr_in or sockaddr_in6. */
+struct addr {
+    struct sockaddr_storage ss;
+    socklen_t len;
+};
+
+static int parse_addr(const char *ip, const char *port, struct addr *a)
 {
-    memset(sa, 0, sizeof(*sa));
-    sa->sin_family = AF_INET;
-    sa->sin_port = htons((unsigned short)atoi(port));
-    if (inet_pton(AF_INET, ip, &sa->sin_addr) != 1) {
-        fprintf(stderr, "connlat: '%s' is not an IPv4 address\n", ip);
-        return -1;
+    memset(a, 0, sizeof(*a));
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&a->ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&a->ss;
+    if (inet_pton(AF_INET, ip, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((unsigned short)atoi(port));
+        a->len = sizeof(*v4);
+        return 0;
     }
-    return 0;
+    if (inet_pton(AF_INET6, ip, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((unsigned short)atoi(port));
+        a->len = sizeof(*v6);
+        return 0;
+    }
+    fprintf(stderr, "connlat: '%s' is not an IP address\n", ip);
+    return -1;
 }
 
-static int serve(const struct sockaddr_in *sa)
+static int serve(const struct addr *sa)
 {
     signal(SIGPIPE, SIG_IGN);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(sa->ss.ss_family, SOCK_STREAM, 0);
     if (fd < 0) { perror("connlat: socket"); return 1; }
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) != 0) { perror("connlat: bind"); return 1; }
+    if (bind(fd, (const struct sockaddr *)&sa->ss, sa->len) != 0) { perror("connlat: bind"); return 1; }
     if (listen(fd, 4096) != 0) { perror("connlat: listen"); return 1; }
     fprintf(stderr, "connlat: listening\n");
     for (;;) {
@@ -86,13 +102,13 @@ static double pct(const double *sorted, int n, double p)
 }
 
 /* One connection; returns 0 and the two durations, or -1 with errno-ish message printed. */
-static int one_connect(const struct sockaddr_in *sa, int nonblock, double *connect_us, double *total_us)
+static int one_connect(const struct addr *sa, int nonblock, double *connect_us, double *total_us)
 {
     double t0 = now_us();
-    int fd = socket(AF_INET, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
+    int fd = socket(sa->ss.ss_family, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
     if (fd < 0) { perror("connlat: socket"); return -1; }
     double t1 = now_us();
-    int r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+    int r = connect(fd, (const struct sockaddr *)&sa->ss, sa->len);
     if (r != 0) {
         if (!nonblock || errno != EINPROGRESS) { perror("connlat: connect"); close(fd); return -1; }
         struct pollfd p = { .fd = fd, .events = POLLOUT };
@@ -116,7 +132,7 @@ static int one_connect(const struct sockaddr_in *sa, int nonblock, double *conne
     return 0;
 }
 
-static int run_client(const struct sockaddr_in *sa, int count, int nonblock, int warmup)
+static int run_client(const struct addr *sa, int count, int nonblock, int warmup)
 {
     double *c = calloc((size_t)count, sizeof(double));
     double *t = calloc((size_t)count, sizeof(double));
@@ -147,7 +163,7 @@ static int run_client(const struct sockaddr_in *sa, int count, int nonblock, int
 
 int main(int argc, char **argv)
 {
-    struct sockaddr_in sa;
+    struct addr sa;
     if (argc == 4 && strcmp(argv[1], "serve") == 0) {
         if (parse_addr(argv[2], argv[3], &sa) != 0) return 2;
         return serve(&sa);

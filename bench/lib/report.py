@@ -39,6 +39,8 @@ CONNECT = {
 LIMIT_VARIANTS = ["takeover", "takeover_socket", "takeover_bpf"]
 # The chart's bars: the limit it shows is the one that traps what ax traps.
 CHART_VARIANTS = VARIANTS + ["takeover_socket"]
+# An AF_INET6 client under ax dialling the same service at its IPv4-mapped address (a dual-stack program).
+INET6_VARIANT = "ax_inet6"
 CONNECT_TARGET_US = 70.0
 LAUNCH_TARGET_MS = 3.0
 
@@ -109,7 +111,7 @@ def build(meta, records):
 
     for key, title in CONNECT.items():
         variants = {}
-        for v in VARIANTS + LIMIT_VARIANTS:
+        for v in VARIANTS + LIMIT_VARIANTS + [INET6_VARIANT]:
             rows = by(records, key, v)
             if not rows:
                 continue
@@ -317,6 +319,23 @@ def markdown(res, svg_rel):
             out.append("to the same server from inside the kernel's connect(); socket() stays trapped, as it must for a socket")
             out.append("of the node's namespace.")
             out.append("")
+
+    # AF_INET6 clients of the same IPv4 service.
+    inet6_rows = []
+    for key in CONNECT:
+        vs = w.get(key, {}).get("variants", {})
+        if INET6_VARIANT in vs and "ax" in vs:
+            six, four = vs[INET6_VARIANT], vs["ax"]
+            inet6_rows.append(f"| {w[key]['title']} | {cell(four['p50'], 'us')} | {cell(six['p50'], 'us')} | "
+                              f"x{six['p50']['median'] / four['p50']['median']:.2f} |")
+    if inet6_rows:
+        out.append("AF_INET6 clients: connlat under ax from an AF_INET6 socket dialling the service's IPv4-mapped address")
+        out.append("(`::ffff:APP-IP`, as a dual-stack Go or Node client does), beside the AF_INET client, in the same rounds:")
+        out.append("")
+        out.append("| workload | AF_INET p50 | AF_INET6 p50 | AF_INET6 / AF_INET |")
+        out.append("|---|---|---|---|")
+        out.extend(inet6_rows)
+        out.append("")
 
     # The ax daemon's own cost.
     cpu_rows = []
