@@ -12,4 +12,5 @@ public sealed record SavedApp(
     bool HasOwnIp,
     int Pid,
     IReadOnlyList<string> Command,
-    IReadOnlyList<string>? Expose = null);
+    IReadOnlyList<string>? Expose = null,
+    bool SharesNodeNetwork = false);

@@ -17,6 +17,12 @@ internal sealed record AppRecord(
 {
     internal string IpText => Ipv4Endpoint.FormatAddress(Ip);
 
+    /// <summary>
+    /// --new-netns=false: the app runs in its caller's network namespace (the node's, as a rule), so its
+    /// loopback is the one every other such app and every plain process of the node shares. Defaults to false.
+    /// </summary>
+    internal bool SharesNodeNetwork { get; init; }
+
     /// <summary>--expose: app ports served at fixed node ports to clients outside ax. Defaults to none.</summary>
     internal IReadOnlyList<ExposeRule> Expose { get; init; } = [];
 

@@ -42,6 +42,8 @@ internal sealed partial class AppRegistry
         return removed;
     }
 
+    internal bool TryGet(string appId, out AppRecord? app) => _apps.TryGetValue(appId, out app);
+
     internal IReadOnlyList<AppRecord> All => [.. _apps.Values.OrderBy(static a => a.Id, StringComparer.Ordinal)];
 
     /// <summary>True when some running app was given this address with --ip.</summary>

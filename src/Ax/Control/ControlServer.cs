@@ -173,6 +173,7 @@ internal sealed partial class ControlServer : IDisposable
             request.Command)
         {
             Expose = expose,
+            SharesNodeNetwork = !request.NewNetns,
         };
         if (request.Name is not null && request.Ip is null)
         {

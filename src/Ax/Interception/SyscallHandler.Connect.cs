@@ -1,4 +1,5 @@
 using Ax.Addressing;
+using Ax.Apps;
 using Ax.Policy;
 using Ax.ServiceTable;
 
@@ -34,7 +35,7 @@ internal sealed partial class SyscallHandler
 
         RouteDecision route;
         InetEndpoint target;
-        if (TryFindOwnListener(socket.Proto, asked, out ServiceEntry? own))
+        if (TryFindLoopbackListener(socket.Proto, asked, out ServiceEntry? own))
         {
             route = RouteDecision.ToServer(own!);
             target = InetEndpoint.FromV4(own!.HostAddr);
@@ -105,21 +106,41 @@ internal sealed partial class SyscallHandler
     /// A connect to this host itself (127.0.0.0/8, ::1, or the wildcard, which the kernel dials as
     /// loopback) on a port where this app listens on the wildcard: the app's own listener, which ax put at
     /// node-ip:pool-port. Without ax the app would reach itself there (a health check, a test suite that
-    /// starts its server and connects to it, FTP's PORT 127,0,0,1).
+    /// starts its server and connects to it, FTP's PORT 127,0,0,1). An app that shares the node's network
+    /// (--new-netns=false) shares its loopback with the other such apps too, so their wildcard listeners
+    /// are there for it as well, as for two processes on one host (with the label check of any connect).
     /// </summary>
-    private bool TryFindOwnListener(TransportProtocol proto, in InetEndpoint asked, out ServiceEntry? own)
+    private bool TryFindLoopbackListener(TransportProtocol proto, in InetEndpoint asked, out ServiceEntry? listener)
     {
-        own = null;
+        listener = null;
         if (!IsLoopbackDial(asked))
         {
             return false;
         }
 
-        foreach (ServiceEntry entry in _node.Services.Current.Lookup(proto, new Ipv4Endpoint(_app.Ip, asked.Port)))
+        ServiceSnapshot snapshot = _node.Services.Current;
+        foreach (ServiceEntry entry in snapshot.Lookup(proto, new Ipv4Endpoint(_app.Ip, asked.Port)))
         {
             if (entry.AppId == _app.Id && entry.BindAddr.IsAnyAddress)
             {
-                own = entry;
+                listener = entry;
+                return true;
+            }
+        }
+
+        if (!_app.SharesNodeNetwork)
+        {
+            return false;
+        }
+
+        // A scan of the table: only loopback connects of apps in the node's namespace get here.
+        foreach (ServiceEntry entry in snapshot.ByInode.Values)
+        {
+            if (entry.Proto == proto && entry.BindAddr.IsAnyAddress && entry.BindAddr.Port == asked.Port &&
+                entry.Labels.SharesAnyWith(_app.Labels) &&
+                _node.Apps.TryGet(entry.AppId, out AppRecord? owner) && owner!.SharesNodeNetwork)
+            {
+                listener = entry;
                 return true;
             }
         }

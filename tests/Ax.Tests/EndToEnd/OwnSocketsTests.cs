@@ -32,6 +32,21 @@ public sealed class OwnSocketsTests
     }
 
     [Fact]
+    public void AppsSharingTheNodesNetwork_ReachEachOthersWildcardListenersAtLoopback_AppsInTheirOwnNamespaceDoNot()
+    {
+        using var node = TestNode.Create();
+        node.StartApp("--new-netns=false", "python3", Scripts.Path("serve_text.py"), "8123", "on the node's loopback");
+        node.WaitForServers($"{node.NodeIp}:8123");
+
+        var sharing = node.Ax("run", "--new-netns=false", "--", "curl", "-sS", "--max-time", "5", "http://127.0.0.1:8123/");
+        var ownNamespace = node.Ax("run", "--", "curl", "-sS", "--max-time", "5", "http://127.0.0.1:8123/");
+
+        // Two processes of one host share its loopback; an app in a namespace of its own has its own.
+        Assert.Contains("on the node's loopback", sharing.Stdout);
+        Assert.NotEqual(0, ownNamespace.ExitCode);
+    }
+
+    [Fact]
     public void PortZeroBind_ReportsThePortOtherAppsReachItAt()
     {
         using var node = TestNode.Create();
