@@ -20,6 +20,7 @@ public sealed class StructSizeTests
     public void SocketStructs_MatchTheirHeaders()
     {
         Assert.Equal(16, Unsafe.SizeOf<global::Interop.Libc.SockAddrIn>());
+        Assert.Equal(28, Unsafe.SizeOf<global::Interop.Libc.SockAddrIn6>());
         Assert.Equal(110, Unsafe.SizeOf<global::Interop.Libc.SockAddrUn>());
         Assert.Equal(56, Unsafe.SizeOf<global::Interop.Libc.MsgHdr>());
         Assert.Equal(24, Unsafe.SizeOf<global::Interop.Libc.CmsgOneFd>());
