@@ -15,7 +15,6 @@ internal sealed partial class AppRegistry
     internal const uint MadeUpCount = 1u << 17;
 
     private readonly Lock _naming = new();
-    private uint _nextMadeUp;
 
     /// <summary>Finds the IP of a running app by its --name, case-insensitively.</summary>
     internal bool TryFindByName(string name, out uint address)
@@ -36,8 +35,8 @@ internal sealed partial class AppRegistry
     /// <summary>
     /// Adds an app that has a --name but no --ip, giving it an address (seed 001: "AppSwitch internally makes
     /// up an IP address"): the IP of a running app of the same name, so that both serve one name as
-    /// backends of one service, as two apps given the same --ip do; else a made-up address no running
-    /// app holds. Returns the record as added.
+    /// backends of one service, as two apps given the same --ip do; else the name's own made-up address
+    /// (<see cref="MadeUpAddress"/>). Returns the record as added.
     /// </summary>
     internal AppRecord AddWithNameAddress(AppRecord app)
     {
@@ -45,7 +44,7 @@ internal sealed partial class AppRegistry
         {
             if (!TryFindByName(app.Name, out uint ip))
             {
-                ip = NextFreeMadeUp();
+                ip = MadeUpAddress(app.Name, new HashSet<uint>(_apps.Values.Select(a => a.Ip)));
             }
 
             AppRecord added = app with { Ip = ip, HasOwnIp = true };
@@ -54,13 +53,19 @@ internal sealed partial class AppRegistry
         }
     }
 
-    /// <summary>The next address of the range that no running app holds, skipping .0 and .255 (they read as network and broadcast).</summary>
-    private uint NextFreeMadeUp()
+    /// <summary>
+    /// The made-up address of a name: a hash of the name (case folded, as DNS names are) into the range,
+    /// then the next address no other app holds, skipping .0 and .255 (they read as network and
+    /// broadcast). Derived from the name, not counted from the range's start, so that a name keeps its
+    /// address when its app or the daemon restarts (clients that cached it still reach it), and so that
+    /// daemons on different nodes, which count nothing together, do not give two names one address.
+    /// </summary>
+    internal static uint MadeUpAddress(string name, IReadOnlySet<uint> taken)
     {
-        var taken = new HashSet<uint>(_apps.Values.Select(a => a.Ip));
+        uint start = Fnv1a(name.ToLowerInvariant()) % MadeUpCount;
         for (uint tries = 0; tries < MadeUpCount; tries++)
         {
-            uint candidate = MadeUpFirst + (_nextMadeUp++ % MadeUpCount);
+            uint candidate = MadeUpFirst + ((start + tries) % MadeUpCount);
             if ((candidate & 0xff) is not (0 or 255) && !taken.Contains(candidate))
             {
                 return candidate;
@@ -68,5 +73,17 @@ internal sealed partial class AppRegistry
         }
 
         throw new InvalidOperationException("every made-up address is in use; an app count this large exceeds what one node serves");
+    }
+
+    /// <summary>32-bit FNV-1a over the name's UTF-16 code units: stable across processes, unlike string.GetHashCode.</summary>
+    private static uint Fnv1a(string text)
+    {
+        uint hash = 2166136261;
+        foreach (char c in text)
+        {
+            hash = (hash ^ c) * 16777619;
+        }
+
+        return hash;
     }
 }

@@ -7,14 +7,17 @@ namespace Ax.Apps;
 internal sealed partial class AppRegistry
 {
     private readonly ConcurrentDictionary<string, AppRecord> _apps = new(StringComparer.Ordinal);
-    private int _next = Random.Shared.Next(0x100, 0x10000);
 
+    /// <summary>
+    /// A new app id: "f" and seven hex digits, as the seed's, drawn at random rather than counted, so that
+    /// daemons on different nodes, each counting alone, do not hand out the same ids; an id a running app
+    /// holds (apps taken back after a daemon restart keep theirs) is never handed out twice.
+    /// </summary>
     internal string NewId()
     {
         while (true)
         {
-            // Apps taken back after a daemon restart keep their ids: never hand one out twice.
-            string id = "f" + Interlocked.Increment(ref _next).ToString("x7", CultureInfo.InvariantCulture);
+            string id = "f" + Random.Shared.Next(0x100, 0x10000000).ToString("x7", CultureInfo.InvariantCulture);
             if (!_apps.ContainsKey(id))
             {
                 return id;

@@ -37,6 +37,35 @@ public sealed class AppRegistryNamesTests
     }
 
     [Fact]
+    public void MadeUpAddress_DependsOnlyOnTheName_SoTwoDaemonsAgree_AndSurvivesARestart()
+    {
+        var nodeA = new AppRegistry();
+        var nodeB = new AppRegistry();
+        nodeB.AddWithNameAddress(App(nodeB, "db")); // a different history on the other node
+
+        AppRecord onA = nodeA.AddWithNameAddress(App(nodeA, "web"));
+        AppRecord onB = nodeB.AddWithNameAddress(App(nodeB, "WEB"));
+        nodeA.Remove(onA.Id);
+        AppRecord restarted = nodeA.AddWithNameAddress(App(nodeA, "web"));
+
+        Assert.Equal(onA.Ip, onB.Ip);
+        Assert.Equal(onA.Ip, restarted.Ip);
+    }
+
+    [Fact]
+    public void MadeUpAddress_TakenByAnotherName_MovesToTheNextFreeOne()
+    {
+        uint own = AppRegistry.MadeUpAddress("web", new HashSet<uint>());
+
+        uint moved = AppRegistry.MadeUpAddress("web", new HashSet<uint> { own });
+
+        Assert.NotEqual(own, moved);
+        Assert.InRange(moved, AppRegistry.MadeUpFirst, AppRegistry.MadeUpFirst + AppRegistry.MadeUpCount - 1);
+        Assert.NotEqual(0u, moved & 0xff);
+        Assert.NotEqual(255u, moved & 0xff);
+    }
+
+    [Fact]
     public void NameOfAnAppWithIp_IsSharedByALaterAppWithTheSameName()
     {
         var apps = new AppRegistry();
