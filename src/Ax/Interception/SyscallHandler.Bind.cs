@@ -69,9 +69,10 @@ internal sealed partial class SyscallHandler
 
     /// <summary>
     /// An IPv6 address that is not IPv4-mapped. The dual-stack wildcard is the IPv4 wildcard. ax's service
-    /// addresses are IPv4, so an IPv6-only socket has nothing to be published at: its wildcard and <c>::1</c>
-    /// bind the node's IPv6 loopback, reached by apps on this node as [::1] is on any host; any other IPv6
-    /// address is not the app's.
+    /// addresses are IPv4, so an IPv6-only wildcard (nginx's <c>listen [::]:80</c>, beside its IPv4
+    /// <c>listen 80</c>) has nothing to be published at: it is bound on the node's IPv6 loopback at a pool
+    /// port, so that two apps may both hold one, and reads back as the wildcard the app asked for. An
+    /// explicit <c>::1</c> is the node's loopback, as 127.0.0.1 is; any other IPv6 address is not the app's.
     /// </summary>
     private Outcome BindIpv6(NodeSocket socket, in InetEndpoint requested)
     {
@@ -80,12 +81,37 @@ internal sealed partial class SyscallHandler
             return BindIpv4(socket, new Ipv4Endpoint(Ipv4Endpoint.Any, requested.Port));
         }
 
-        if (requested.IsIpv6Any || requested.IsIpv6Loopback)
+        if (requested.IsIpv6Loopback)
         {
-            return Outcome.FromResult(socket.Bind(requested with { Ipv6 = InetEndpoint.Ipv6Loopback, ScopeId = 0 }));
+            return Outcome.FromResult(socket.Bind(requested with { ScopeId = 0 }));
         }
 
-        return Outcome.Fail(Errno.EADDRNOTAVAIL);
+        if (!requested.IsIpv6Any)
+        {
+            return Outcome.Fail(Errno.EADDRNOTAVAIL);
+        }
+
+        foreach (ushort candidate in _node.Ports.Candidates())
+        {
+            // A port the table gives to an IPv4 socket stays that socket's, though the kernel would allow both.
+            if (_node.Bindings.TryGet(candidate, out _))
+            {
+                continue;
+            }
+
+            if (socket.Bind(requested with { Ipv6 = InetEndpoint.Ipv6Loopback, Ipv6Port = candidate }) == 0)
+            {
+                _node.Bindings.Set(candidate, new Binding(_app.Id, new Ipv4Endpoint(Ipv4Endpoint.Any, requested.Port == 0 ? candidate : requested.Port)));
+                return Outcome.Success;
+            }
+
+            if (Interop.LastErrno() is var error && error != Errno.EADDRINUSE)
+            {
+                return Outcome.Fail(error);
+            }
+        }
+
+        return Outcome.Fail(Errno.EADDRINUSE);
     }
 
     /// <summary>Addresses an app may bind: the wildcard, its own IP and the node's.</summary>

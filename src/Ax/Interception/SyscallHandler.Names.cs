@@ -14,7 +14,15 @@ internal sealed partial class SyscallHandler
             return Outcome.Fail(error);
         }
 
-        return Answer(call, socket, real.IsIpv4 ? InetEndpoint.FromV4(VirtualLocal(socket, real.V4)) : real);
+        if (!real.IsIpv4)
+        {
+            // An IPv6-only wildcard that ax bound on the node's IPv6 loopback (BindIpv6) reads back as the wildcard.
+            Binding? binding = null;
+            bool ownWildcard = real.IsIpv6Loopback && _node.Bindings.TryGet(real.Port, out binding) && binding!.AppId == _app.Id;
+            return Answer(call, socket, ownWildcard ? real with { Ipv6 = UInt128.Zero, Ipv6Port = binding!.VirtualAddr.Port } : real);
+        }
+
+        return Answer(call, socket, InetEndpoint.FromV4(VirtualLocal(socket, real.V4)));
     }
 
     /// <summary>getpeername: a server reached through ax shows as the service address the app dialled.</summary>

@@ -3,8 +3,10 @@ namespace Ax.Tests.EndToEnd;
 /// <summary>Writes an nginx configuration that keeps every file inside the test node's directory.</summary>
 internal static class Nginx
 {
-    internal static string WriteConfig(TestNode node, int port, string body)
+    /// <param name="alsoIpv6">Listens on [::]:port as well, as Debian's default site does (IPv6-only: nginx's ipv6only=on default).</param>
+    internal static string WriteConfig(TestNode node, int port, string body, bool alsoIpv6 = false)
     {
+        string ipv6Listen = alsoIpv6 ? $"listen [::]:{port};" : string.Empty;
         string directory = Path.Combine(node.WorkDir, $"nginx-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
         string config = Path.Combine(directory, "nginx.conf");
@@ -21,7 +23,7 @@ internal static class Nginx
               uwsgi_temp_path {{directory}}/uwsgi;
               scgi_temp_path {{directory}}/scgi;
               server {
-                listen {{port}};
+                listen {{port}}; {{ipv6Listen}}
                 location / { return 200 "{{body}}\n"; }
               }
             }
