@@ -101,7 +101,7 @@ internal sealed partial class SyscallHandler
 
             if (socket.Bind(requested with { Ipv6 = InetEndpoint.Ipv6Loopback, Ipv6Port = candidate }) == 0)
             {
-                _node.Bindings.Set(candidate, new Binding(_app.Id, new Ipv4Endpoint(Ipv4Endpoint.Any, requested.Port == 0 ? candidate : requested.Port)));
+                _node.Bindings.Set(candidate, new Binding(_app.Id, new Ipv4Endpoint(Ipv4Endpoint.Any, requested.Port == 0 ? candidate : requested.Port), OnIpv6Loopback: true));
                 return Outcome.Success;
             }
 

@@ -18,7 +18,7 @@ internal sealed partial class SyscallHandler
         {
             // An IPv6-only wildcard that ax bound on the node's IPv6 loopback (BindIpv6) reads back as the wildcard.
             Binding? binding = null;
-            bool ownWildcard = real.IsIpv6Loopback && _node.Bindings.TryGet(real.Port, out binding) && binding!.AppId == _app.Id;
+            bool ownWildcard = real.IsIpv6Loopback && _node.Bindings.TryGet(real.Port, out binding) && binding!.AppId == _app.Id && binding.OnIpv6Loopback;
             return Answer(call, socket, ownWildcard ? real with { Ipv6 = UInt128.Zero, Ipv6Port = binding!.VirtualAddr.Port } : real);
         }
 

@@ -26,14 +26,14 @@ internal sealed class BindingTable
     internal bool TryGet(ushort hostPort, out Binding? binding) => _bindings.TryGetValue(hostPort, out binding);
 
     /// <summary>
-    /// The host port where <paramref name="appId"/> already bound <paramref name="virtualPort"/>, if it did. A
+    /// The NODE-IP port where <paramref name="appId"/> already bound <paramref name="virtualPort"/>, if it did. A
     /// scan: only binds of a fixed port ask, and an app holds few bindings.
     /// </summary>
     internal bool TryFindHostPort(string appId, ushort virtualPort, out ushort hostPort)
     {
         foreach (var pair in _bindings)
         {
-            if (pair.Value.VirtualAddr.Port == virtualPort && pair.Value.AppId == appId)
+            if (pair.Value.VirtualAddr.Port == virtualPort && pair.Value.AppId == appId && !pair.Value.OnIpv6Loopback)
             {
                 hostPort = pair.Key;
                 return true;
