@@ -45,6 +45,10 @@ public sealed class SocketGuardKernelTests : IDisposable
 
         using OwnedFd udpSocket = MarkedSocket(global::Interop.Libc.SOCK_DGRAM);
         Assert.Equal(EPERM, Connect(udpSocket, ListenerPort));
+
+        // TCP fast open connects from sendto: the same hook runs (__inet_stream_connect, pre_connect).
+        using OwnedFd fastOpen = MarkedSocket(global::Interop.Libc.SOCK_STREAM);
+        Assert.Equal(EPERM, SendFastOpen(fastOpen, ListenerPort));
     }
 
     [Fact]
@@ -138,6 +142,14 @@ public sealed class SocketGuardKernelTests : IDisposable
 
     private static int Bind(OwnedFd socket, ushort port) =>
         SocketCalls.Bind(socket.Fd, new Ipv4Endpoint(Loopback, port)) == 0 ? 0 : (int)global::Interop.LastErrno();
+
+    private static unsafe int SendFastOpen(OwnedFd socket, ushort port)
+    {
+        var address = new Ipv4Endpoint(Loopback, port).ToSockAddr();
+        byte payload = 1;
+        nint sent = global::Interop.Libc.SendTo(socket.Fd, &payload, 1, global::Interop.Libc.MSG_FASTOPEN, &address, (uint)sizeof(global::Interop.Libc.SockAddrIn));
+        return sent >= 0 ? 0 : (int)global::Interop.LastErrno();
+    }
 
     private static int Connect(OwnedFd socket, ushort port) =>
         SocketCalls.Connect(socket.Fd, new Ipv4Endpoint(Loopback, port)) == 0 ? 0 : (int)global::Interop.LastErrno();
