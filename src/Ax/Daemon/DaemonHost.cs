@@ -66,6 +66,11 @@ internal static partial class DaemonHost
         using var waiter = new ConnectWaiter(loggerFactory.CreateLogger("Ax.Interception"));
         using var keeper = new KeeperClient(options.RunDir, options.RestartGraceSeconds, loggerFactory.CreateLogger("Ax.Keeper"));
         var state = new AppStateStore(options.RunDir);
+
+        // The second line behind the seccomp filter (Guard/SocketGuard.cs): app sockets are marked as
+        // they are made, and only this daemon may connect or bind them. Started before any app is
+        // served, so that the sockets of apps restored below are judged with this daemon's pid.
+        using SocketGuard? socketGuard = SocketGuard.Start(options.RunDir, loggerFactory.CreateLogger("Ax.Guard"));
         var node = new NodeContext
         {
             NodeName = nodeName,
@@ -84,6 +89,7 @@ internal static partial class DaemonHost
             State = state,
             VServices = vservices,
             Proxies = proxies,
+            GuardMaps = socketGuard?.Maps,
         };
         var resources = new DaemonState(options.RunDir, logger);
         var vserviceManager = new VServiceManager(vservices, router, proxies, nodeIp, resources, loggerFactory.CreateLogger("Ax.VServices"));
@@ -133,16 +139,16 @@ internal static partial class DaemonHost
         // UDP sendmsg/sendmmsg with an address is not trapped; a cgroup BPF program refuses those sends
         // from app sockets to ax's destinations (Guard/UdpSendGuard.cs). Attached before any app is served,
         // filled from the tables as the restore below fills them; null where the kernel cannot run it.
-        using UdpSendGuard? udpGuard = UdpSendGuard.Start(nodeIp, ports.Ranges(), options.RunDir, services, apps, vservices, loggerFactory.CreateLogger("Ax.Guard"));
+        using UdpSendGuard? udpGuard = socketGuard is null ? null : UdpSendGuard.Start(socketGuard, nodeIp, services, apps, vservices, loggerFactory.CreateLogger("Ax.Guard"));
 
         // Only a daemon that is sure to run touches the keeper (one refused for a busy run directory or
         // REST port has exited by now). The keeper holds every app's seccomp listener while no daemon
         // runs (see KeeperHost): with --clean it disowns them, otherwise this daemon takes them back.
         keeper.Connect();
-        if (udpGuard is not null)
+        if (socketGuard is not null)
         {
             // The keeper keeps this guard in force should this daemon die, and drops its predecessor's.
-            keeper.HoldGuard(udpGuard.Link);
+            keeper.HoldGuard(socketGuard.Links);
         }
 
         if (options.Clean)

@@ -4,7 +4,7 @@ namespace Ax.Guard;
 
 /// <summary>
 /// A small eBPF assembler: appends instructions and resolves jumps to named labels when the program
-/// is built. Only the encodings the UDP send guard needs are here; each helper names the instruction
+/// is built. Only the encodings the guard programs need are here; each helper names the instruction
 /// in the kernel's own notation (Documentation/bpf/standardization/instruction-set.rst).
 /// </summary>
 internal sealed class BpfProgramBuilder
@@ -92,6 +92,10 @@ internal sealed class BpfProgramBuilder
     /// <summary>if dst OP src goto label, 64 bits (BPF_JMP, X).</summary>
     internal void JumpIfRegister(Condition condition, int dst, int src, string label) =>
         EmitJump((byte)(ClassJmp | (byte)condition | SourceX), dst, src, 0, label);
+
+    /// <summary>if (u32)dst OP (u32)src goto label (BPF_JMP32, X).</summary>
+    internal void JumpIfRegister32(Condition condition, int dst, int src, string label) =>
+        EmitJump((byte)(ClassJmp32 | (byte)condition | SourceX), dst, src, 0, label);
 
     /// <summary>r0 = helper(r1..r5).</summary>
     internal void Call(int helper) => Emit(ClassJmp | OpCall, 0, 0, 0, helper);

@@ -6,11 +6,61 @@ namespace Ax.Guard;
 /// <summary>The bpf(2) commands the guard uses, each returning an owned descriptor or an <see cref="Errno"/>.</summary>
 internal static unsafe class BpfSyscall
 {
-    internal static Errno TryCreateHashMap(string name, uint keySize, uint valueSize, uint maxEntries, out OwnedFd? map)
+    internal static Errno TryCreateHashMap(string name, uint keySize, uint valueSize, uint maxEntries, out OwnedFd? map) =>
+        TryCreateMap(new MapCreateAttr { MapType = BPF_MAP_TYPE_HASH, KeySize = keySize, ValueSize = valueSize, MaxEntries = maxEntries }, name, out map);
+
+    /// <summary>Creates a map from <paramref name="attr"/> (all but its name), named <paramref name="name"/>.</summary>
+    internal static Errno TryCreateMap(MapCreateAttr attr, string name, out OwnedFd? map)
     {
-        var attr = new MapCreateAttr { MapType = BPF_MAP_TYPE_HASH, KeySize = keySize, ValueSize = valueSize, MaxEntries = maxEntries };
         CopyName(name, new Span<byte>(attr.MapName, 16));
         return Descriptor(Interop.Bpf.Syscall(Interop.SyscallNumbers.Bpf, BPF_MAP_CREATE, &attr, (uint)sizeof(MapCreateAttr)), out map);
+    }
+
+    /// <summary>Loads type information (BTF), which some maps need to describe their key and value.</summary>
+    internal static Errno TryLoadBtf(ReadOnlySpan<byte> btf, out OwnedFd? handle)
+    {
+        fixed (byte* data = btf)
+        {
+            var attr = new BtfLoadAttr { Btf = (ulong)data, BtfSize = (uint)btf.Length };
+            return Descriptor(Interop.Bpf.Syscall(Interop.SyscallNumbers.Bpf, BPF_BTF_LOAD, &attr, (uint)sizeof(BtfLoadAttr)), out handle);
+        }
+    }
+
+    /// <summary>Opens the live map with this id (needs CAP_SYS_ADMIN); ENOENT once it is gone.</summary>
+    internal static Errno TryOpenMap(uint id, out OwnedFd? map)
+    {
+        var attr = new GetFdByIdAttr { Id = id };
+        return Descriptor(Interop.Bpf.Syscall(Interop.SyscallNumbers.Bpf, BPF_MAP_GET_FD_BY_ID, &attr, (uint)sizeof(GetFdByIdAttr)), out map);
+    }
+
+    /// <summary>What the kernel says of a map: its type, id, sizes and name.</summary>
+    internal static Errno TryGetMapInfo(OwnedFd map, out MapInfo info, out string name)
+    {
+        MapInfo result = default;
+        var attr = new ObjInfoAttr { BpfFd = (uint)map.Fd, InfoLength = (uint)sizeof(MapInfo), Info = (ulong)&result };
+        if (Interop.Bpf.Syscall(Interop.SyscallNumbers.Bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, (uint)sizeof(ObjInfoAttr)) < 0)
+        {
+            info = default;
+            name = string.Empty;
+            return Interop.LastErrno();
+        }
+
+        info = result;
+        var bytes = new ReadOnlySpan<byte>(result.Name, 16);
+        int end = bytes.IndexOf((byte)0);
+        name = System.Text.Encoding.ASCII.GetString(end < 0 ? bytes : bytes[..end]);
+        return Errno.None;
+    }
+
+    /// <summary>Reads the value at <paramref name="key"/> into <paramref name="value"/>.</summary>
+    internal static Errno TryLookup(OwnedFd map, ReadOnlySpan<byte> key, Span<byte> value)
+    {
+        fixed (byte* k = key)
+        fixed (byte* v = value)
+        {
+            var attr = new MapElemAttr { MapFd = (uint)map.Fd, Key = (ulong)k, Value = (ulong)v };
+            return Interop.Bpf.Syscall(Interop.SyscallNumbers.Bpf, BPF_MAP_LOOKUP_ELEM, &attr, (uint)sizeof(MapElemAttr)) < 0 ? Interop.LastErrno() : Errno.None;
+        }
     }
 
     /// <summary>Loads a cgroup sock_addr program; on failure <paramref name="verifierLog"/> holds what the verifier said.</summary>

@@ -7,8 +7,11 @@ namespace Ax.Guard;
 
 /// <summary>
 /// The destinations the UDP send guard's map must hold, computed from the daemon's tables: the same
-/// addresses the router (Policy/ConnectRouter.cs) never lets a datagram reach unrouted. The node's pool
-/// ports need no entries; the program checks their ranges itself.
+/// addresses the router (Policy/ConnectRouter.cs) never lets a datagram reach unrouted, and no more: on
+/// the node IP only the host ports of UDP services (what ax bound for an app, pool or --expose port),
+/// which the router finds with TryFindByHost. Any other node port, pool range or not, is a plain host
+/// port to the router (egress), and so to the guard: a client on the node that the kernel gave a
+/// pool-range ephemeral port gets its replies.
 /// </summary>
 internal static class UdpGuardTargets
 {

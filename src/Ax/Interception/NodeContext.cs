@@ -52,4 +52,7 @@ internal sealed class NodeContext
 
     /// <summary>The TCP proxies the daemon runs (external vservices), listed by ax get proxies.</summary>
     internal ProxyTable Proxies { get; init; } = new();
+
+    /// <summary>The guard's maps, where every app socket is marked as the daemon makes it; null where the kernel cannot run the guard.</summary>
+    internal Guard.GuardMaps? GuardMaps { get; init; }
 }

@@ -32,9 +32,11 @@ internal sealed partial class SyscallHandler
 
         Mark = CallTimings.Add(CallTimings.Call.Socket, CallTimings.Step.KernelCall, Mark);
         using var socket = new OwnedFd(fd);
-        if (baseType == Interop.Libc.SOCK_DGRAM && !MarkForGuard(socket))
+        // The guard's programs (Guard/GuardMaps.cs) know app sockets by this entry, which nothing but
+        // the daemon can add or remove: one bpf(2) call per socket.
+        if (_node.GuardMaps?.MarkAppSocket(fd) is { } markError && markError != Errno.None)
         {
-            return Outcome.Fail(Interop.LastErrno());
+            return Outcome.Fail(markError);
         }
 
         long installed = _listener.AddFdAndAnswer(call.Id, fd, (type & Interop.Libc.SOCK_CLOEXEC) != 0);
@@ -47,15 +49,5 @@ internal sealed partial class SyscallHandler
         // ENOENT: the app went away or was interrupted; the kernel will ask again if it restarts the call.
         var error = (Errno)(-installed);
         return error == Errno.ENOENT ? Outcome.Answered : Outcome.Fail(error);
-    }
-
-    /// <summary>
-    /// Gives a datagram socket the mark by which the UDP send guard (Guard/UdpSendGuard.cs) knows an app
-    /// socket; the app cannot change it, since the seccomp filter refuses SO_MARK.
-    /// </summary>
-    private static unsafe bool MarkForGuard(OwnedFd socket)
-    {
-        uint mark = Guard.UdpSendGuard.SocketMark;
-        return Interop.Libc.SetSockOpt(socket.Fd, Interop.Libc.SOL_SOCKET, Interop.Libc.SO_MARK, &mark, sizeof(uint)) == 0;
     }
 }

@@ -7,22 +7,41 @@ internal static partial class Interop
     {
         // enum bpf_cmd
         internal const int BPF_MAP_CREATE = 0;
+        internal const int BPF_MAP_LOOKUP_ELEM = 1;
         internal const int BPF_MAP_UPDATE_ELEM = 2;
         internal const int BPF_MAP_DELETE_ELEM = 3;
         internal const int BPF_PROG_LOAD = 5;
+        internal const int BPF_MAP_GET_FD_BY_ID = 14;
+        internal const int BPF_OBJ_GET_INFO_BY_FD = 15;
+        internal const int BPF_BTF_LOAD = 18;
         internal const int BPF_LINK_CREATE = 28;
 
         // enum bpf_map_type, enum bpf_prog_type, enum bpf_attach_type
         internal const uint BPF_MAP_TYPE_HASH = 1;
+        internal const uint BPF_MAP_TYPE_ARRAY = 2;
+        internal const uint BPF_MAP_TYPE_SK_STORAGE = 24;
         internal const uint BPF_PROG_TYPE_CGROUP_SOCK_ADDR = 18;
+        internal const uint BPF_CGROUP_INET4_BIND = 8;
+        internal const uint BPF_CGROUP_INET6_BIND = 9;
+        internal const uint BPF_CGROUP_INET4_CONNECT = 10;
+        internal const uint BPF_CGROUP_INET6_CONNECT = 11;
         internal const uint BPF_CGROUP_UDP4_SENDMSG = 14;
+
+        // BPF_MAP_CREATE flags: local-storage maps must not be preallocated.
+        internal const uint BPF_F_NO_PREALLOC = 1;
 
         // BPF_MAP_UPDATE_ELEM flags
         internal const ulong BPF_ANY = 0;
 
+        // struct btf_header and struct btf_type, <linux/btf.h>
+        internal const ushort BTF_MAGIC = 0xeb9f;
+        internal const uint BTF_KIND_INT = 1;
+        internal const uint BTF_INT_SIGNED = 1;
+
         // enum bpf_func_id
         internal const int BPF_FUNC_map_lookup_elem = 1;
         internal const int BPF_FUNC_get_current_pid_tgid = 14;
+        internal const int BPF_FUNC_sk_storage_get = 107;
         internal const int BPF_FUNC_get_netns_cookie = 122;
 
         // The src_reg of a BPF_LD_IMM64 whose immediate is a map's file descriptor.
@@ -39,8 +58,9 @@ internal static partial class Interop
             public int Immediate;
         }
 
-        // union bpf_attr, <linux/bpf.h>: the BPF_MAP_CREATE member up to map_name. The kernel takes a
-        // shorter attr than its own union and reads the missing tail as zero.
+        // union bpf_attr, <linux/bpf.h>: the BPF_MAP_CREATE member up to btf_value_type_id (local-storage
+        // maps need BTF for their key and value). The kernel takes a shorter attr than its own union and
+        // reads the missing tail as zero.
         [StructLayout(LayoutKind.Sequential)]
         internal unsafe struct MapCreateAttr
         {
@@ -52,6 +72,52 @@ internal static partial class Interop
             public uint InnerMapFd;
             public uint NumaNode;
             public fixed byte MapName[16];
+            public uint MapIfIndex;
+            public uint BtfFd;
+            public uint BtfKeyTypeId;
+            public uint BtfValueTypeId;
+        }
+
+        // union bpf_attr, <linux/bpf.h>: the BPF_BTF_LOAD member up to btf_log_level.
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct BtfLoadAttr
+        {
+            public ulong Btf;
+            public ulong BtfLogBuffer;
+            public uint BtfSize;
+            public uint BtfLogSize;
+            public uint BtfLogLevel;
+        }
+
+        // union bpf_attr, <linux/bpf.h>: the BPF_*_GET_FD_BY_ID member (map_id shares start_id's place).
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct GetFdByIdAttr
+        {
+            public uint Id;
+            public uint NextId;
+            public uint OpenFlags;
+        }
+
+        // union bpf_attr, <linux/bpf.h>: the BPF_OBJ_GET_INFO_BY_FD member.
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct ObjInfoAttr
+        {
+            public uint BpfFd;
+            public uint InfoLength;
+            public ulong Info;
+        }
+
+        // struct bpf_map_info, <linux/bpf.h>, up to name: the kernel fills as much as info_len asks for.
+        [StructLayout(LayoutKind.Sequential)]
+        internal unsafe struct MapInfo
+        {
+            public uint Type;
+            public uint Id;
+            public uint KeySize;
+            public uint ValueSize;
+            public uint MaxEntries;
+            public uint MapFlags;
+            public fixed byte Name[16];
         }
 
         // union bpf_attr, <linux/bpf.h>: the BPF_MAP_*_ELEM member.

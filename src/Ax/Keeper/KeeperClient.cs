@@ -22,7 +22,7 @@ internal sealed partial class KeeperClient : IDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SeccompListener> _held = new(StringComparer.Ordinal);
     private SeqpacketSocket? _socket;
-    private OwnedFd? _guardLink;
+    private List<OwnedFd> _guardLinks = [];
     private Process? _spawned;
     private bool _disposed;
 
@@ -109,23 +109,48 @@ internal sealed partial class KeeperClient : IDisposable
     }
 
     /// <summary>
-    /// Hands the keeper (a copy of) this daemon's UDP send guard link, so the guard outlives this daemon
-    /// until the next one attaches its own; the keeper lets go of the previous daemon's link on receipt.
+    /// Hands the keeper (copies of) this daemon's guard links, so the guard outlives this daemon until
+    /// the next one attaches its own; the keeper lets go of the previous daemon's links on receipt.
     /// </summary>
-    internal void HoldGuard(OwnedFd link)
+    internal void HoldGuard(IEnumerable<OwnedFd> links)
     {
-        int copy = Interop.Libc.Fcntl(link.Fd, Interop.Libc.F_DUPFD_CLOEXEC, 0);
-        if (copy < 0)
+        var copies = new List<OwnedFd>();
+        foreach (OwnedFd link in links)
         {
-            return;
+            int copy = Interop.Libc.Fcntl(link.Fd, Interop.Libc.F_DUPFD_CLOEXEC, 0);
+            if (copy >= 0)
+            {
+                copies.Add(new OwnedFd(copy));
+            }
         }
 
         lock (_lock)
         {
-            _guardLink?.Dispose();
-            _guardLink = new OwnedFd(copy);
-            _socket?.TrySend(KeeperProtocol.Guard, _guardLink.Fd);
+            DisposeGuardLinks();
+            _guardLinks = copies;
+            if (_socket is not null)
+            {
+                SendGuardLinks(_socket);
+            }
         }
+    }
+
+    private void SendGuardLinks(SeqpacketSocket socket)
+    {
+        for (int i = 0; i < _guardLinks.Count; i++)
+        {
+            socket.TrySend(i == 0 ? KeeperProtocol.Guard : $"{KeeperProtocol.Guard} {KeeperProtocol.GuardMore}", _guardLinks[i].Fd);
+        }
+    }
+
+    private void DisposeGuardLinks()
+    {
+        foreach (OwnedFd link in _guardLinks)
+        {
+            link.Dispose();
+        }
+
+        _guardLinks.Clear();
     }
 
     /// <summary>Watches the connection; when the keeper goes away, starts another and hands it everything again.</summary>
@@ -165,10 +190,7 @@ internal sealed partial class KeeperClient : IDisposable
                         fresh.TrySend($"{KeeperProtocol.Hold} {pair.Key}", pair.Value.Fd);
                     }
 
-                    if (_guardLink is not null)
-                    {
-                        fresh.TrySend(KeeperProtocol.Guard, _guardLink.Fd);
-                    }
+                    SendGuardLinks(fresh);
 
                     Log.Reconnected(_logger, _held.Count);
                 }
@@ -232,7 +254,11 @@ internal sealed partial class KeeperClient : IDisposable
     {
         Volatile.Write(ref _disposed, true);
         _socket?.Dispose();
-        _guardLink?.Dispose();
+        lock (_lock)
+        {
+            DisposeGuardLinks();
+        }
+
         _spawned?.Dispose();
     }
 

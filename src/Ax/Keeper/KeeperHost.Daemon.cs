@@ -58,11 +58,14 @@ internal sealed partial class KeeperHost
                 _held[argument] = new HeldApp(argument, new SeccompListener(fd));
                 return;
             case KeeperProtocol.Guard when fd is not null && argument.Length == 0 && fd.IsBpfLink:
-                // The new daemon's program is attached by now; the old one, which lets only the old
-                // daemon's pid send to ax destinations, would refuse the new daemon's routed datagrams.
-                _guardLink?.Dispose();
-                _guardLink = fd;
+                // The first of a new daemon's links: its programs are attached by now, so its
+                // predecessor's, still held here, can go.
+                DropGuardLinks();
+                _guardLinks.Add(fd);
                 Log.GuardHeld(_logger);
+                return;
+            case KeeperProtocol.Guard when fd is not null && argument == KeeperProtocol.GuardMore && fd.IsBpfLink:
+                _guardLinks.Add(fd);
                 return;
             case KeeperProtocol.Drop when argument.Length > 0:
                 Remove(argument);

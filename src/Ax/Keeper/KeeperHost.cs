@@ -32,10 +32,11 @@ internal sealed partial class KeeperHost : IDisposable
     private SeqpacketSocket? _daemon;
 
     /// <summary>
-    /// The newest daemon's UDP send guard link (Guard/UdpSendGuard.cs): held so that its program stays
-    /// attached, refusing apps' sendmsg to ax destinations, while no daemon runs.
+    /// The newest daemon's guard links (Guard/SocketGuard.cs, Guard/UdpSendGuard.cs): held so that its
+    /// programs stay attached, refusing connect, bind and sendmsg on app sockets by anyone but the
+    /// daemon, while no daemon runs. They also keep the guard's maps alive for the next daemon.
     /// </summary>
-    private OwnedFd? _guardLink;
+    private readonly List<OwnedFd> _guardLinks = [];
     private TimeSpan _grace = TimeSpan.FromSeconds(DefaultGraceSeconds);
     private long _daemonGoneAt = Stopwatch.GetTimestamp();
     private bool _hadDaemon;
@@ -241,10 +242,20 @@ internal sealed partial class KeeperHost : IDisposable
     {
         _daemon?.Dispose();
         _listen.Dispose();
-        _guardLink?.Dispose();
+        DropGuardLinks();
         foreach (HeldApp app in _held.Values)
         {
             app.Dispose();
         }
+    }
+
+    private void DropGuardLinks()
+    {
+        foreach (OwnedFd link in _guardLinks)
+        {
+            link.Dispose();
+        }
+
+        _guardLinks.Clear();
     }
 }

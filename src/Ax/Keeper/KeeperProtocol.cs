@@ -3,8 +3,8 @@ namespace Ax.Keeper;
 /// <summary>
 /// The messages between a daemon and its keeper on run-dir/keeper.sock (SOCK_SEQPACKET, one message per
 /// packet, a descriptor riding along with SCM_RIGHTS where noted). Daemon to keeper: "grace SECONDS",
-/// "hold ID" + listener, "drop ID", "list", "clear", "guard" + the UDP send guard's BPF link (which
-/// replaces the one held before). Keeper to daemon, after "list": "app ID" + listener for each app it
+/// "hold ID" + listener, "drop ID", "list", "clear", "guard" + the first of the guard's BPF links (which
+/// replaces those held before), "guard more" + each further link. Keeper to daemon, after "list": "app ID" + listener for each app it
 /// holds, then "end".
 /// </summary>
 internal static class KeeperProtocol
@@ -20,6 +20,7 @@ internal static class KeeperProtocol
     internal const string List = "list";
     internal const string Clear = "clear";
     internal const string Guard = "guard";
+    internal const string GuardMore = "more";
     internal const string App = "app";
     internal const string End = "end";
 

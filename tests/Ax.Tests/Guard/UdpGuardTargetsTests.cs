@@ -49,6 +49,31 @@ public sealed class UdpGuardTargetsTests
         Assert.DoesNotContain(new UdpGuardKey(NodeIp, 40002), keys);
     }
 
+    [Fact]
+    public void Collect_GuardsANodeAddress_ExactlyWhenTheRouterWouldNotLetADatagramGoThereUnrouted()
+    {
+        var services = new ServiceRegistry();
+        services.Upsert(Service(TransportProtocol.Udp, new Ipv4Endpoint(ServerIp, 5300), new Ipv4Endpoint(NodeIp, 40001), inode: 1));
+        services.Upsert(Service(TransportProtocol.Tcp, new Ipv4Endpoint(ServerIp, 80), new Ipv4Endpoint(NodeIp, 40002), inode: 2));
+        var apps = new AppRegistry();
+        var client = new AppRecord("f0000009", "client", LabelSet.Default, NodeIp, false, 9, ["python3"]);
+        apps.Add(client);
+        var router = new ConnectRouter(services, apps, NodeIp);
+
+        var keys = UdpGuardTargets.Collect(services.Current, apps.All, VServiceSnapshot.Empty, NodeIp);
+
+        // Pool ports ax did not bind for a UDP service (a TCP service's, a node client's ephemeral
+        // port, an idle one) are plain host ports to the router, so the guard must let sendmsg reach them.
+        foreach (ushort port in new ushort[] { 40000, 40001, 40002, 40003, 50000, 60000, 53 })
+        {
+            var destination = new Ipv4Endpoint(NodeIp, port);
+            RouteDecision route = router.Route(client, TransportProtocol.Udp, destination);
+            bool leavesUnrouted = !route.IsRefused && route.Server is null && route.Target == destination;
+            bool guarded = keys.Contains(new UdpGuardKey(NodeIp, port)) || keys.Contains(UdpGuardKey.AnyPort(NodeIp));
+            Assert.True(guarded != leavesUnrouted, $"port {port}: guarded {guarded}, router lets it leave unrouted {leavesUnrouted}");
+        }
+    }
+
     private static ServiceEntry Service(TransportProtocol proto, Ipv4Endpoint serviceAddr, Ipv4Endpoint hostAddr, ulong inode) =>
         new(Guid.NewGuid(), "f0000001", proto, serviceAddr, hostAddr, serviceAddr.WithAddress(0), LabelSet.Default, inode, 0);
 }

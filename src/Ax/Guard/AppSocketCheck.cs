@@ -1,0 +1,58 @@
+using static Interop.Bpf;
+using Condition = Ax.Guard.BpfProgramBuilder.Condition;
+
+namespace Ax.Guard;
+
+/// <summary>
+/// The opening every guard program shares: it jumps to the program's "allow" label unless the socket
+/// at hand is an app socket (it has an entry in <see cref="GuardMaps.Marker"/>) and the caller is not
+/// the daemon (its tgid is not the one in <see cref="GuardMaps.Daemon"/>). Every other socket of the
+/// daemon's cgroup, which may be the machine's root cgroup with everything in it, passes untouched.
+/// On the way through it leaves the context in r6.
+/// </summary>
+internal static class AppSocketCheck
+{
+    // struct bpf_sock_addr, <linux/bpf.h>: sk is a pointer the kernel fills for every sock_addr hook.
+    internal const short OffsetSk = 64;
+
+    // Register names, as the calling convention uses them: r0 result, r1-r5 arguments (clobbered by
+    // calls), r6-r9 kept across calls, r10 frame pointer.
+    internal const int R0 = 0;
+    internal const int R1 = 1;
+    internal const int R2 = 2;
+    internal const int R3 = 3;
+    internal const int R4 = 4;
+    internal const int Ctx = 6;
+    internal const int Caller = 9;
+    internal const int Frame = 10;
+
+    /// <summary>Where the array key 0 lives on the program's stack (below the UDP guard's key at r10-8).</summary>
+    private const short DaemonKeyOffset = -12;
+
+    internal static void Emit(BpfProgramBuilder b, int markerMapFd, int daemonMapFd)
+    {
+        b.MoveRegister(Ctx, R1);
+
+        // bpf_sk_storage_get(marker, sk, NULL, 0): NULL for a socket the daemon did not mark.
+        b.LoadDoubleWord(R2, Ctx, OffsetSk);
+        b.JumpIf(Condition.Equal, R2, 0, "allow");
+        b.LoadMap(R1, markerMapFd);
+        b.MoveImmediate(R3, 0);
+        b.MoveImmediate(R4, 0);
+        b.Call(BPF_FUNC_sk_storage_get);
+        b.JumpIf(Condition.Equal, R0, 0, "allow");
+
+        // The daemon's own calls: it connects, binds and sends on app sockets for the apps.
+        b.Call(BPF_FUNC_get_current_pid_tgid);
+        b.ShiftRightImmediate(R0, 32);
+        b.MoveRegister(Caller, R0);
+        b.StoreWordImmediate(Frame, DaemonKeyOffset, 0);
+        b.LoadMap(R1, daemonMapFd);
+        b.MoveRegister(R2, Frame);
+        b.AddImmediate(R2, DaemonKeyOffset);
+        b.Call(BPF_FUNC_map_lookup_elem);
+        b.JumpIf(Condition.Equal, R0, 0, "refuse"); // an array always has key 0; the verifier wants the check
+        b.LoadWord(R1, R0, 0);
+        b.JumpIfRegister32(Condition.Equal, R1, Caller, "allow");
+    }
+}
