@@ -9,6 +9,7 @@ internal static partial class Interop
         internal const uint SECCOMP_FILTER_FLAG_SPEC_ALLOW = 1u << 2;
         internal const uint SECCOMP_FILTER_FLAG_NEW_LISTENER = 1u << 3;
 
+        internal const uint SECCOMP_RET_KILL_PROCESS = 0x80000000;
         internal const uint SECCOMP_RET_ALLOW = 0x7fff0000;
         internal const uint SECCOMP_RET_USER_NOTIF = 0x7fc00000;
         internal const uint SECCOMP_RET_ERRNO = 0x00050000;
@@ -25,7 +26,9 @@ internal static partial class Interop
         internal const ulong SECCOMP_IOCTL_NOTIF_ADDFD = 0x40182103;
         internal const ulong SECCOMP_IOCTL_NOTIF_SET_FLAGS = 0x40082104;
 
+        // <linux/audit.h>
         internal const uint AUDIT_ARCH_X86_64 = 0xC000003E;
+        internal const uint AUDIT_ARCH_I386 = 0x40000003;
         internal const uint X32_SYSCALL_BIT = 0x40000000;
 
         // struct seccomp_data, <linux/seccomp.h>

@@ -15,6 +15,9 @@ internal static partial class Interop
         internal const int SendMmsg = 307;
         internal const int Seccomp = 317;
         internal const int Bpf = 321;
+        internal const int IoUringSetup = 425;
+        internal const int IoUringEnter = 426;
+        internal const int IoUringRegister = 427;
         internal const int PidfdOpen = 434;
         internal const int PidfdGetfd = 438;
     }
