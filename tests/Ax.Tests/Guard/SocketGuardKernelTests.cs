@@ -141,7 +141,7 @@ public sealed class SocketGuardKernelTests : IDisposable
     }
 
     private static int Bind(OwnedFd socket, ushort port) =>
-        SocketCalls.Bind(socket.Fd, new Ipv4Endpoint(Loopback, port)) == 0 ? 0 : (int)global::Interop.LastErrno();
+        SocketCalls.Bind(socket.Fd, global::Interop.Libc.AF_INET, InetEndpoint.FromV4(new Ipv4Endpoint(Loopback, port))) == 0 ? 0 : (int)global::Interop.LastErrno();
 
     private static unsafe int SendFastOpen(OwnedFd socket, ushort port)
     {
@@ -152,5 +152,5 @@ public sealed class SocketGuardKernelTests : IDisposable
     }
 
     private static int Connect(OwnedFd socket, ushort port) =>
-        SocketCalls.Connect(socket.Fd, new Ipv4Endpoint(Loopback, port)) == 0 ? 0 : (int)global::Interop.LastErrno();
+        SocketCalls.Connect(socket.Fd, global::Interop.Libc.AF_INET, InetEndpoint.FromV4(new Ipv4Endpoint(Loopback, port))) == 0 ? 0 : (int)global::Interop.LastErrno();
 }
