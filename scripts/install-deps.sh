@@ -12,6 +12,8 @@ packages=(
     iproute2 util-linux procps  # ip netns, setpriv, ps
     curl python3 nginx-light    # the real apps the tests and the demo run under ax
     dnsutils socat
+    golang-go nodejs            # Go and Node.js servers written as their docs show (RealProgramsTests)
+    libpython3.11-testsuite     # CPython's own socket tests, run directly and under ax (SocketSuiteTests)
 )
 missing=()
 for package in "${packages[@]}"; do
