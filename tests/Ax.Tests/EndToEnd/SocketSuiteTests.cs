@@ -62,7 +62,7 @@ public sealed class SocketSuiteTests
     /// The parts of issue 16 not merged yet. Take a name off when its part lands: the comparison then
     /// holds its cases too, and fails while one is still here but its cases already pass under ax.
     /// </summary>
-    private static readonly HashSet<string> NotLandedYet = ["self-connect", "ipv6-takeover", "bind-semantics"];
+    private static readonly HashSet<string> NotLandedYet = [];
 
     [Fact]
     public async Task CPythonSocketSuite_EveryCaseThatPassesDirectly_PassesUnderAx()
