@@ -42,8 +42,11 @@ internal sealed partial class SyscallHandler
         }
         else if (!asked.IsIpv4)
         {
+            // The app's own IPv6-only wildcard listener, which ax bound on [::1] at a pool port (BindIpv6).
             route = RouteDecision.Egress(default);
-            target = asked;
+            target = IsLoopbackDial(asked) && _node.Bindings.TryFindHostPort(_app.Id, asked.Port, out ushort hostPort, onIpv6Loopback: true)
+                ? asked with { Ipv6 = InetEndpoint.Ipv6Loopback, Ipv6Port = hostPort, ScopeId = 0 }
+                : asked;
         }
         else
         {

@@ -36,7 +36,10 @@ internal sealed partial class SyscallHandler
 
         if (!peer.IsIpv4)
         {
-            return Answer(call, socket, peer);
+            // The app's own IPv6-only wildcard listener, dialled at [::1]:port, is at [::1]:pool-port.
+            Binding? own = null;
+            bool toOwnWildcard = peer.IsIpv6Loopback && _node.Bindings.TryGet(peer.Port, out own) && own!.OnIpv6Loopback && own.AppId == _app.Id;
+            return Answer(call, socket, toOwnWildcard ? peer with { Ipv6Port = own!.VirtualAddr.Port } : peer);
         }
 
         Ipv4Endpoint real = peer.V4;

@@ -26,14 +26,15 @@ internal sealed class BindingTable
     internal bool TryGet(ushort hostPort, out Binding? binding) => _bindings.TryGetValue(hostPort, out binding);
 
     /// <summary>
-    /// The NODE-IP port where <paramref name="appId"/> already bound <paramref name="virtualPort"/>, if it did. A
-    /// scan: only binds of a fixed port ask, and an app holds few bindings.
+    /// The host port where <paramref name="appId"/> already bound <paramref name="virtualPort"/>, if it did: at
+    /// NODE-IP, or for an IPv6-only wildcard (<paramref name="onIpv6Loopback"/>) on the node's [::1]. A scan:
+    /// only binds of a fixed port and loopback connects ask, and an app holds few bindings.
     /// </summary>
-    internal bool TryFindHostPort(string appId, ushort virtualPort, out ushort hostPort)
+    internal bool TryFindHostPort(string appId, ushort virtualPort, out ushort hostPort, bool onIpv6Loopback = false)
     {
         foreach (var pair in _bindings)
         {
-            if (pair.Value.VirtualAddr.Port == virtualPort && pair.Value.AppId == appId && !pair.Value.OnIpv6Loopback)
+            if (pair.Value.VirtualAddr.Port == virtualPort && pair.Value.AppId == appId && pair.Value.OnIpv6Loopback == onIpv6Loopback)
             {
                 hostPort = pair.Key;
                 return true;
