@@ -9,6 +9,7 @@ using Ax.Contracts;
 using Ax.Control;
 using Ax.Dns;
 using Ax.Guard;
+using Ax.PeerAddresses;
 using Ax.Interception;
 using Ax.Keeper;
 using Ax.Logging;
@@ -66,6 +67,10 @@ internal static partial class DaemonHost
         using var waiter = new ConnectWaiter(loggerFactory.CreateLogger("Ax.Interception"));
         using var keeper = new KeeperClient(options.RunDir, options.RestartGraceSeconds, loggerFactory.CreateLogger("Ax.Keeper"));
         var state = new AppStateStore(options.RunDir);
+
+        // Attached before the UDP send guard (below), so that a reply to a client's IP is turned into
+        // one to the node address before the guard judges it (PeerAddresses/PeerAddressRewriter.cs).
+        using PeerAddressRewriter? peerAddresses = PeerAddressRewriter.Start(nodeIp, options.RunDir, apps, loggerFactory.CreateLogger("Ax.PeerAddresses"));
         var node = new NodeContext
         {
             NodeName = nodeName,
@@ -77,6 +82,7 @@ internal static partial class DaemonHost
             Apps = apps,
             Router = router,
             Clients = new ClientAddressMap(),
+            PeerAddresses = peerAddresses,
             Waiter = waiter,
             LoggerFactory = loggerFactory,
             ResolvConf = dns is null ? null : ResolvConf.Write(options.RunDir, dns.Options),

@@ -18,6 +18,7 @@ internal sealed class BpfProgramBuilder
     internal const byte ClassJmp32 = 0x06;
     internal const byte ClassAlu64 = 0x07;
     internal const byte SizeW = 0x00;
+    internal const byte SizeH = 0x08;
     internal const byte SizeDw = 0x18;
     internal const byte ModeImm = 0x00;
     internal const byte ModeMem = 0x60;
@@ -66,6 +67,9 @@ internal sealed class BpfProgramBuilder
     /// <summary>*(u32 *)(dst + offset) = src.</summary>
     internal void StoreWord(int dst, short offset, int src) => Emit(ClassStx | ModeMem | SizeW, dst, src, offset, 0);
 
+    /// <summary>*(u16 *)(dst + offset) = src.</summary>
+    internal void StoreHalf(int dst, short offset, int src) => Emit(ClassStx | ModeMem | SizeH, dst, src, offset, 0);
+
     /// <summary>*(u32 *)(dst + offset) = imm.</summary>
     internal void StoreWordImmediate(int dst, short offset, int imm) => Emit(ClassSt | ModeMem | SizeW, dst, 0, offset, imm);
 
@@ -92,6 +96,9 @@ internal sealed class BpfProgramBuilder
     /// <summary>if dst OP src goto label, 64 bits (BPF_JMP, X).</summary>
     internal void JumpIfRegister(Condition condition, int dst, int src, string label) =>
         EmitJump((byte)(ClassJmp | (byte)condition | SourceX), dst, src, 0, label);
+
+    /// <summary>goto label (BPF_JA).</summary>
+    internal void Jump(string label) => EmitJump(ClassJmp, 0, 0, 0, label);
 
     /// <summary>r0 = helper(r1..r5).</summary>
     internal void Call(int helper) => Emit(ClassJmp | OpCall, 0, 0, 0, helper);

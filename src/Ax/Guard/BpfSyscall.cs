@@ -13,6 +13,37 @@ internal static unsafe class BpfSyscall
         return Descriptor(Interop.Bpf.Syscall(Interop.SyscallNumbers.Bpf, BPF_MAP_CREATE, &attr, (uint)sizeof(MapCreateAttr)), out map);
     }
 
+    /// <summary>
+    /// Creates a socket-local storage map (BPF_MAP_TYPE_SK_STORAGE): one value per socket, made and freed
+    /// with the socket, keyed from user space by a descriptor of it. The kernel makes such maps only with
+    /// BTF describing the key (a 32-bit int) and the value (bpf_local_storage_map_check_btf).
+    /// </summary>
+    internal static Errno TryCreateSocketStorageMap(string name, OwnedFd btf, uint keyTypeId, uint valueSize, uint valueTypeId, out OwnedFd? map)
+    {
+        var attr = new MapCreateBtfAttr
+        {
+            MapType = BPF_MAP_TYPE_SK_STORAGE,
+            KeySize = sizeof(int),
+            ValueSize = valueSize,
+            MapFlags = BPF_F_NO_PREALLOC,
+            BtfFd = (uint)btf.Fd,
+            BtfKeyTypeId = keyTypeId,
+            BtfValueTypeId = valueTypeId,
+        };
+        CopyName(name, new Span<byte>(attr.MapName, 16));
+        return Descriptor(Interop.Bpf.Syscall(Interop.SyscallNumbers.Bpf, BPF_MAP_CREATE, &attr, (uint)sizeof(MapCreateBtfAttr)), out map);
+    }
+
+    /// <summary>Loads a BTF blob (type information) that maps can refer to.</summary>
+    internal static Errno TryLoadBtf(ReadOnlySpan<byte> blob, out OwnedFd? btf)
+    {
+        fixed (byte* data = blob)
+        {
+            var attr = new BtfLoadAttr { Btf = (ulong)data, BtfSize = (uint)blob.Length };
+            return Descriptor(Interop.Bpf.Syscall(Interop.SyscallNumbers.Bpf, BPF_BTF_LOAD, &attr, (uint)sizeof(BtfLoadAttr)), out btf);
+        }
+    }
+
     /// <summary>Loads a cgroup sock_addr program; on failure <paramref name="verifierLog"/> holds what the verifier said.</summary>
     internal static Errno TryLoadSockAddrProgram(string name, ReadOnlySpan<BpfInsn> instructions, uint attachType, out OwnedFd? program, out string verifierLog)
     {

@@ -84,12 +84,15 @@ internal sealed partial class SyscallHandler
     }
 
     /// <summary>
-    /// Connects the node socket and records the client's host address; while both happen, a server's
-    /// getpeername that misses waits for the record (see <see cref="ClientAddressMap"/>).
+    /// Connects the node socket and records the client's host address. Where the kernel shows servers
+    /// the client's IP (PeerAddresses/), the record goes on the socket before the connect; otherwise,
+    /// while both happen, a server's getpeername that misses waits for it (see <see cref="ClientAddressMap"/>).
     /// </summary>
     private Errno ConnectAndRemember(OwnedFd socket, Ipv4Endpoint target, Ipv4Endpoint destination, RouteDecision route)
     {
-        if (_app.HasOwnIp)
+        _node.PeerAddresses?.RecordClient(socket, _app, route);
+        bool recordHere = _app.HasOwnIp && _node.PeerAddresses is null;
+        if (recordHere)
         {
             _node.Clients.BeginConnect();
         }
@@ -97,12 +100,12 @@ internal sealed partial class SyscallHandler
         try
         {
             Errno error = SocketCalls.Connect(socket.Fd, target) == 0 ? Errno.None : Interop.LastErrno();
-            RememberClient(socket, error, destination, route);
+            RememberClient(socket, error, destination, route, recordHere);
             return error;
         }
         finally
         {
-            if (_app.HasOwnIp)
+            if (recordHere)
             {
                 _node.Clients.EndConnect();
             }
@@ -113,18 +116,18 @@ internal sealed partial class SyscallHandler
     /// Notes the client's host address, so the server it reaches sees the client's --ip, and, for a
     /// connect through a vservice, so the client's getpeername shows the vIP:vport it dialled.
     /// </summary>
-    private void RememberClient(OwnedFd socket, Errno connectResult, Ipv4Endpoint destination, RouteDecision route)
+    private void RememberClient(OwnedFd socket, Errno connectResult, Ipv4Endpoint destination, RouteDecision route, bool recordHere)
     {
         // A vservice is the only way a route lands somewhere other than what was dialled (or its service).
         bool viaVService = (route.Server?.ServiceAddr ?? route.Target) != destination;
-        if ((!_app.HasOwnIp && !viaVService) || connectResult is not (Errno.None or Errno.EINPROGRESS))
+        if ((!recordHere && !viaVService) || connectResult is not (Errno.None or Errno.EINPROGRESS))
         {
             return;
         }
 
         if (SocketCalls.TryGetSockName(socket.Fd, out Ipv4Endpoint local, out _) == Errno.None)
         {
-            if (_app.HasOwnIp)
+            if (recordHere)
             {
                 _node.Clients.Record(local, _app.Ip);
             }

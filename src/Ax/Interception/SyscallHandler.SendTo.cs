@@ -47,6 +47,12 @@ internal sealed partial class SyscallHandler
         }
 
         RouteDecision route = _node.Router.Route(_app, TransportProtocol.Udp, destination);
+        if (route.IsRefused && _node.PeerAddresses?.TryReplyTarget(destination, out Ipv4Endpoint client) == true)
+        {
+            // A reply to the client IP recvfrom showed (PeerAddresses/): routed as the node address it stands for.
+            route = _node.Router.Route(_app, TransportProtocol.Udp, client);
+        }
+
         if (route.IsRefused)
         {
             Log.ConnectRefused(_logger, _app.Id, destination.ToString());
@@ -66,6 +72,8 @@ internal sealed partial class SyscallHandler
             {
                 return Outcome.Answered;
             }
+
+            _node.PeerAddresses?.RecordClient(socket, _app, route);
 
             // Never block the app's session thread, and never take a SIGPIPE in the daemon.
             nint sent = SocketCalls.SendTo(socket.Fd, buffer.AsSpan(0, length), flags | Interop.Libc.MSG_DONTWAIT | Interop.Libc.MSG_NOSIGNAL, route.Target);

@@ -7,15 +7,26 @@ internal static partial class Interop
     {
         // enum bpf_cmd
         internal const int BPF_MAP_CREATE = 0;
+        internal const int BPF_MAP_LOOKUP_ELEM = 1;
         internal const int BPF_MAP_UPDATE_ELEM = 2;
         internal const int BPF_MAP_DELETE_ELEM = 3;
         internal const int BPF_PROG_LOAD = 5;
+        internal const int BPF_BTF_LOAD = 18;
         internal const int BPF_LINK_CREATE = 28;
 
         // enum bpf_map_type, enum bpf_prog_type, enum bpf_attach_type
         internal const uint BPF_MAP_TYPE_HASH = 1;
         internal const uint BPF_PROG_TYPE_CGROUP_SOCK_ADDR = 18;
         internal const uint BPF_CGROUP_UDP4_SENDMSG = 14;
+        internal const uint BPF_MAP_TYPE_SK_STORAGE = 24;
+        internal const uint BPF_CGROUP_UDP6_SENDMSG = 15;
+        internal const uint BPF_CGROUP_UDP4_RECVMSG = 19;
+        internal const uint BPF_CGROUP_UDP6_RECVMSG = 20;
+        internal const uint BPF_CGROUP_INET4_GETPEERNAME = 29;
+        internal const uint BPF_CGROUP_INET6_GETPEERNAME = 30;
+
+        // BPF_MAP_CREATE flags: socket storage is allocated per socket, never up front.
+        internal const uint BPF_F_NO_PREALLOC = 1;
 
         // BPF_MAP_UPDATE_ELEM flags
         internal const ulong BPF_ANY = 0;
@@ -23,7 +34,14 @@ internal static partial class Interop
         // enum bpf_func_id
         internal const int BPF_FUNC_map_lookup_elem = 1;
         internal const int BPF_FUNC_get_current_pid_tgid = 14;
+        internal const int BPF_FUNC_sk_lookup_tcp = 84;
+        internal const int BPF_FUNC_sk_lookup_udp = 85;
+        internal const int BPF_FUNC_sk_release = 86;
+        internal const int BPF_FUNC_sk_storage_get = 107;
         internal const int BPF_FUNC_get_netns_cookie = 122;
+
+        // The netns argument of bpf_sk_lookup_*: the network namespace of the program's own socket.
+        internal const long BPF_F_CURRENT_NETNS = -1;
 
         // The src_reg of a BPF_LD_IMM64 whose immediate is a map's file descriptor.
         internal const byte BPF_PSEUDO_MAP_FD = 1;
@@ -52,6 +70,37 @@ internal static partial class Interop
             public uint InnerMapFd;
             public uint NumaNode;
             public fixed byte MapName[16];
+        }
+
+        // union bpf_attr, <linux/bpf.h>: the BPF_MAP_CREATE member up to btf_value_type_id, for maps
+        // the kernel only makes with BTF type information (socket storage).
+        [StructLayout(LayoutKind.Sequential)]
+        internal unsafe struct MapCreateBtfAttr
+        {
+            public uint MapType;
+            public uint KeySize;
+            public uint ValueSize;
+            public uint MaxEntries;
+            public uint MapFlags;
+            public uint InnerMapFd;
+            public uint NumaNode;
+            public fixed byte MapName[16];
+            public uint MapIfIndex;
+            public uint BtfFd;
+            public uint BtfKeyTypeId;
+            public uint BtfValueTypeId;
+        }
+
+        // union bpf_attr, <linux/bpf.h>: the BPF_BTF_LOAD member up to btf_log_level.
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct BtfLoadAttr
+        {
+            public ulong Btf;
+            public ulong BtfLogBuffer;
+            public uint BtfSize;
+            public uint BtfLogSize;
+            public uint BtfLogLevel;
+            private readonly uint _padding;
         }
 
         // union bpf_attr, <linux/bpf.h>: the BPF_MAP_*_ELEM member.

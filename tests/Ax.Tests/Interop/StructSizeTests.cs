@@ -33,6 +33,8 @@ public sealed class StructSizeTests
     {
         Assert.Equal(8, Unsafe.SizeOf<global::Interop.Bpf.BpfInsn>());
         Assert.Equal(44, Unsafe.SizeOf<global::Interop.Bpf.MapCreateAttr>());     // up to map_name
+        Assert.Equal(60, Unsafe.SizeOf<global::Interop.Bpf.MapCreateBtfAttr>());  // up to btf_value_type_id
+        Assert.Equal(32, Unsafe.SizeOf<global::Interop.Bpf.BtfLoadAttr>());       // up to btf_log_level, aligned
         Assert.Equal(32, Unsafe.SizeOf<global::Interop.Bpf.MapElemAttr>());
         Assert.Equal(72, Unsafe.SizeOf<global::Interop.Bpf.ProgLoadAttr>());      // up to expected_attach_type
         Assert.Equal(16, Unsafe.SizeOf<global::Interop.Bpf.LinkCreateAttr>());    // up to flags

@@ -1,0 +1,175 @@
+using System.Buffers.Binary;
+using Ax.Addressing;
+using Ax.Apps;
+using Ax.Guard;
+using Ax.Interception;
+using Ax.Policy;
+using Microsoft.Extensions.Logging;
+using static Interop.Bpf;
+
+namespace Ax.PeerAddresses;
+
+/// <summary>
+/// Makes accept(), getpeername() and recvfrom() on an ax server show an ax client's own IP, without a
+/// trap on the data path: owns the socket storage map in which the daemon notes each client socket's
+/// IP, and the programs (<see cref="PeerAddressProgram"/>) that read it, attached to this daemon's
+/// cgroup, where every app socket belongs. Replaces <see cref="ClientAddressMap"/> where it runs: the
+/// kernel frees a socket's entry with the socket, so the record needs no bound, no eviction and no
+/// wait for a client whose connect is still in flight.
+/// <para>
+/// Like the UDP send guard, the attachment is this process's: a daemon that exits takes the programs
+/// with it (servers then see node addresses until the next daemon runs, and the next one sees node
+/// addresses for connections made before it started). Where the kernel lacks what it needs (cgroup
+/// v2, BTF, socket storage, Linux 5.x lookups from sock_addr programs), the daemon logs one warning
+/// and falls back to <see cref="ClientAddressMap"/>, which answers getpeername only.
+/// </para>
+/// </summary>
+internal sealed partial class PeerAddressRewriter : IDisposable
+{
+    private static readonly (PeerAddressProgram.Hook Hook, uint AttachType, string Name)[] Programs =
+    [
+        (PeerAddressProgram.Hook.GetPeerName4, BPF_CGROUP_INET4_GETPEERNAME, "ax_peer4"),
+        (PeerAddressProgram.Hook.GetPeerName6, BPF_CGROUP_INET6_GETPEERNAME, "ax_peer6"),
+        (PeerAddressProgram.Hook.ReceiveFrom4, BPF_CGROUP_UDP4_RECVMSG, "ax_recvfrom4"),
+        (PeerAddressProgram.Hook.ReceiveFrom6, BPF_CGROUP_UDP6_RECVMSG, "ax_recvfrom6"),
+        (PeerAddressProgram.Hook.ReplyTo4, BPF_CGROUP_UDP4_SENDMSG, "ax_reply4"),
+    ];
+
+    private readonly OwnedFd _btf;
+    private readonly OwnedFd _map;
+    private readonly List<OwnedFd> _attachments;
+    private readonly AppRegistry _apps;
+    private readonly uint _nodeIp;
+    private readonly ILogger _logger;
+    private int _failures;
+
+    private PeerAddressRewriter(OwnedFd btf, OwnedFd map, List<OwnedFd> attachments, AppRegistry apps, uint nodeIp, ILogger logger)
+    {
+        _btf = btf;
+        _map = map;
+        _attachments = attachments;
+        _apps = apps;
+        _nodeIp = nodeIp;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Loads and attaches the programs. Call before the UDP send guard is attached: programs on one
+    /// cgroup run in the order they were attached, and the reply program must turn a client's IP into
+    /// the node address before the guard, which refuses every port of an app's IP, sees it.
+    /// </summary>
+    internal static PeerAddressRewriter? Start(uint nodeIp, string runDir, AppRegistry apps, ILogger logger)
+    {
+        var attachments = new List<OwnedFd>();
+        OwnedFd? btf = null;
+        OwnedFd? map = null;
+        string? problem = null;
+        try
+        {
+            Errno error = BpfSyscall.TryLoadBtf(ClientIpBtf.Build(), out btf);
+            if (error != Errno.None)
+            {
+                problem = $"the kernel refused the BTF of the client address map ({error})";
+                return null;
+            }
+
+            error = BpfSyscall.TryCreateSocketStorageMap("ax_client_ip", btf!, ClientIpBtf.U32TypeId, sizeof(uint), ClientIpBtf.U32TypeId, out map);
+            if (error != Errno.None)
+            {
+                problem = $"cannot create a socket storage map ({error}); it needs Linux 5.2 with CONFIG_BPF_SYSCALL";
+                return null;
+            }
+
+            if (!CgroupDirectory.TryOpen(Path.Combine(runDir, "cgroup2"), out OwnedFd? cgroup, out problem))
+            {
+                problem = $"cannot find this daemon's cgroup v2 directory: {problem}";
+                return null;
+            }
+
+            using (cgroup)
+            {
+                foreach (var (hook, attachType, name) in Programs)
+                {
+                    BpfInsn[] instructions = PeerAddressProgram.Build(hook, nodeIp, map!.Fd, UdpSendGuard.SocketMark);
+                    error = BpfSyscall.TryLoadSockAddrProgram(name, instructions, attachType, out OwnedFd? program, out string verifierLog);
+                    if (error != Errno.None)
+                    {
+                        problem = $"the kernel refused the {name} program ({error}); verifier: {(verifierLog.Length == 0 ? "(no message)" : verifierLog)}";
+                        return null;
+                    }
+
+                    using (program)
+                    {
+                        error = BpfSyscall.TryLinkCgroup(program!, cgroup, attachType, out OwnedFd? link);
+                        if (error != Errno.None)
+                        {
+                            problem = $"cannot attach the {name} program to this daemon's cgroup ({error})";
+                            return null;
+                        }
+
+                        attachments.Add(link!);
+                    }
+                }
+            }
+
+            var rewriter = new PeerAddressRewriter(btf!, map!, attachments, apps, nodeIp, logger);
+            btf = null;
+            map = null;
+            attachments = [];
+            Log.Started(logger);
+            return rewriter;
+        }
+        finally
+        {
+            if (problem is not null)
+            {
+                Log.Unavailable(logger, problem);
+            }
+
+            attachments.ForEach(static a => a.Dispose());
+            map?.Dispose();
+            btf?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Before an app's socket connects to or sends to an ax server: notes the app's IP on the socket,
+    /// so that the server's accept, getpeername and recvfrom show it. An app without an IP of its own
+    /// is shown at the node address, as before; a destination outside ax (egress) is not told either.
+    /// </summary>
+    internal void RecordClient(OwnedFd socket, AppRecord app, in RouteDecision route)
+    {
+        if (!app.HasOwnIp || route.Server is null)
+        {
+            return;
+        }
+
+        Span<byte> key = stackalloc byte[sizeof(int)];
+        Span<byte> value = stackalloc byte[sizeof(uint)];
+        BinaryPrimitives.WriteInt32LittleEndian(key, socket.Fd);
+        BinaryPrimitives.WriteUInt32BigEndian(value, app.Ip);
+        Errno error = BpfSyscall.TryUpdate(_map, key, value);
+        if (error != Errno.None && Interlocked.Increment(ref _failures) == 1)
+        {
+            Log.RecordFailed(_logger, error.ToString());
+        }
+    }
+
+    /// <summary>
+    /// A datagram a server sends to a client's IP on a port where that app serves nothing is a reply to
+    /// the address recvfrom showed it: it goes to the node address on that port, where the client's
+    /// socket is (the reply program checks the same for sendmsg, exactly, in the kernel).
+    /// </summary>
+    internal bool TryReplyTarget(Ipv4Endpoint destination, out Ipv4Endpoint nodeAddress)
+    {
+        nodeAddress = destination.WithAddress(_nodeIp);
+        return destination.Address != _nodeIp && _apps.IsAppIp(destination.Address);
+    }
+
+    public void Dispose()
+    {
+        _attachments.ForEach(static a => a.Dispose());
+        _map.Dispose();
+        _btf.Dispose();
+    }
+}
