@@ -47,13 +47,9 @@ internal sealed partial class SyscallHandler
         }
 
         RouteDecision route = _node.Router.Route(_app, TransportProtocol.Udp, destination);
-        if (route.IsRefused && _node.PeerAddresses?.TryReplyTarget(destination, out Ipv4Endpoint client) == true)
-        {
-            // A reply to the client IP recvfrom showed (PeerAddresses/): routed as the node address it stands for.
-            route = _node.Router.Route(_app, TransportProtocol.Udp, client);
-        }
-
-        if (route.IsRefused)
+        // Perhaps a reply to the client IP a server's recvfrom showed (PeerAddresses/): the kernel decides.
+        bool reply = route.IsRefused && _node.PeerAddresses?.MayBeReply(destination) == true;
+        if (route.IsRefused && !reply)
         {
             Log.ConnectRefused(_logger, _app.Id, destination.ToString());
             return Outcome.Fail(Errno.ECONNREFUSED);
@@ -73,10 +69,16 @@ internal sealed partial class SyscallHandler
                 return Outcome.Answered;
             }
 
-            _node.PeerAddresses?.RecordClient(socket, _app, route);
-
             // Never block the app's session thread, and never take a SIGPIPE in the daemon.
-            nint sent = SocketCalls.SendTo(socket.Fd, buffer.AsSpan(0, length), flags | Interop.Libc.MSG_DONTWAIT | Interop.Libc.MSG_NOSIGNAL, route.Target);
+            int sendFlags = flags | Interop.Libc.MSG_DONTWAIT | Interop.Libc.MSG_NOSIGNAL;
+            if (reply)
+            {
+                error = PeerAddresses.PeerAddressRewriter.TrySendReply(socket, buffer.AsSpan(0, length), sendFlags, destination, out nint replied);
+                return error == Errno.None ? new Outcome(OutcomeKind.Value, replied, Errno.None) : Outcome.Fail(error);
+            }
+
+            _node.PeerAddresses?.RecordClient(socket, _app, route);
+            nint sent = SocketCalls.SendTo(socket.Fd, buffer.AsSpan(0, length), sendFlags, route.Target);
             return sent >= 0 ? new Outcome(OutcomeKind.Value, sent, Errno.None) : Outcome.Fail(Interop.LastErrno());
         }
         finally

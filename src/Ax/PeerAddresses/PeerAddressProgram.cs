@@ -27,8 +27,9 @@ namespace Ax.PeerAddresses;
 /// <para>
 /// A UDP server answers the address it was shown, so a third program (UDP4_SENDMSG) turns a datagram
 /// from an app socket to such a client IP back into one to the node IP, when the socket that holds the
-/// node port is the client with that IP. It is attached before the UDP send guard, which then judges
-/// the node address.
+/// node port is the client with that IP (exactly: a closed client's port shows nothing, and a port
+/// since taken by another socket is not it). It is attached before the UDP send guard, which then
+/// judges the node address.
 /// </para>
 /// </summary>
 internal static class PeerAddressProgram
@@ -57,6 +58,7 @@ internal static class PeerAddressProgram
     internal const short OffsetUserIp4 = 4;
     internal const short OffsetUserIp6 = 8;
     internal const short OffsetUserPort = 24;
+    internal const short OffsetMsgSrcIp4 = 40;
     internal const short OffsetSk = 64;
 
     // struct bpf_sock, <linux/bpf.h>: src_port is in host order, unlike every other port here.
@@ -69,7 +71,11 @@ internal static class PeerAddressProgram
     /// <summary>The third word of an IPv4-mapped IPv6 address (00 00 ff ff) as a load reads it on this little-endian machine.</summary>
     internal const uint MappedPrefixWord = 0xffff0000;
 
+    /// <summary>The IP_PKTINFO source address (0.0.0.1, host order) with which the daemon asks for a reply to a client's IP.</summary>
+    internal const uint ReplySentinel = 0x00000001;
+
     private const int IpProtoUdp = 17;
+    private static readonly uint ReplySentinelWord = UdpSendGuardProgram.NetworkOrderWord(ReplySentinel);
 
     // struct bpf_sock_tuple's ipv4 member, <linux/bpf.h>, in the program's stack frame: the tuple of a
     // packet arriving at the socket looked up (saddr:sport the sender, daddr:dport the socket's own).
@@ -90,6 +96,7 @@ internal static class PeerAddressProgram
     private const int Ctx = 6;
     private const int Sock = 7;
     private const int Shown = 8;
+    private const int Asked = 9;
     private const int Frame = 10;
 
     /// <summary>
@@ -105,14 +112,12 @@ internal static class PeerAddressProgram
         if (hook == Hook.ReplyTo4)
         {
             BuildReply(b, node, mapFd, socketMark);
-        }
-        else
-        {
-            BuildReveal(b, hook, node, mapFd);
+            return b.Build();
         }
 
-        // Every hook here lets the call go on: a getpeername, recvmsg or sendmsg program must return 1
-        // (the verifier holds GETPEERNAME and RECVMSG programs to exactly that).
+        BuildReveal(b, hook, node, mapFd);
+
+        // A getpeername or recvmsg program must return 1 (the verifier holds them to exactly that).
         b.Label("out");
         b.MoveImmediate(R0, 1);
         b.Exit();
@@ -173,9 +178,18 @@ internal static class PeerAddressProgram
         b.Call(BPF_FUNC_sk_release);
     }
 
-    /// <summary>A datagram from an app socket to a client's IP on its node port goes to the node address.</summary>
+    /// <summary>
+    /// A datagram from an app socket to a client's IP on its node port goes to the node address. The
+    /// daemon, routing an app's sendto to an app's IP where no service is, asks for exactly this by
+    /// sending with IP_PKTINFO's source address set to <see cref="ReplySentinel"/>: then a datagram that
+    /// is not such a reply is refused (EPERM) rather than let go, and the sentinel is cleared from one
+    /// that is. A sentinel left in place fails the send anyway (ip_route_output_key_hash_rcu refuses a
+    /// 0.0.0.0/8 source with EINVAL), so without this program nothing leaves either.
+    /// </summary>
     private static void BuildReply(BpfProgramBuilder b, uint node, int mapFd, uint socketMark)
     {
+        b.LoadWord(Asked, Ctx, OffsetMsgSrcIp4);
+
         // Only app sockets (whether the app or the daemon routing its sendto sends); other processes'
         // datagrams to such an address are none of ax's business.
         b.LoadDoubleWord(Sock, Ctx, OffsetSk);
@@ -200,9 +214,19 @@ internal static class PeerAddressProgram
         // A store into the context must come from a register (the verifier refuses BPF_ST there).
         b.MoveImmediate(R2, unchecked((int)node));
         b.StoreWord(Ctx, OffsetUserIp4, R2);
+        b.JumpIf32(Condition.NotEqual, Asked, ReplySentinelWord, "release");
+        b.MoveImmediate(Asked, 0);
+        b.StoreWord(Ctx, OffsetMsgSrcIp4, Asked);
         b.Label("release");
         b.MoveRegister(R1, Sock);
         b.Call(BPF_FUNC_sk_release);
+        b.Label("out");
+        b.JumpIf32(Condition.Equal, Asked, ReplySentinelWord, "refuse");
+        b.MoveImmediate(R0, 1);
+        b.Exit();
+        b.Label("refuse");
+        b.MoveImmediate(R0, 0);
+        b.Exit();
     }
 
     /// <summary>r1-r5 for bpf_sk_lookup_*(ctx, &amp;tuple, sizeof(tuple.ipv4), BPF_F_CURRENT_NETNS, 0).</summary>

@@ -156,14 +156,49 @@ internal sealed partial class PeerAddressRewriter : IDisposable
     }
 
     /// <summary>
-    /// A datagram a server sends to a client's IP on a port where that app serves nothing is a reply to
-    /// the address recvfrom showed it: it goes to the node address on that port, where the client's
-    /// socket is (the reply program checks the same for sendmsg, exactly, in the kernel).
+    /// Whether a datagram to <paramref name="destination"/>, which the router refused, may be a reply to
+    /// a client at the IP recvfrom showed: an app's own IP, on a port where it serves nothing.
     /// </summary>
-    internal bool TryReplyTarget(Ipv4Endpoint destination, out Ipv4Endpoint nodeAddress)
+    internal bool MayBeReply(Ipv4Endpoint destination) => destination.Address != _nodeIp && _apps.IsAppIp(destination.Address);
+
+    /// <summary>
+    /// Sends a datagram from an app socket to a client's IP as a reply (see <see cref="MayBeReply"/>):
+    /// the reply program sends it to the node address if the socket there is that client, and refuses
+    /// it otherwise, which the app sees as the router's ECONNREFUSED. The IP_PKTINFO source address is
+    /// how the program knows it was asked (PeerAddressProgram.ReplySentinel).
+    /// </summary>
+    internal static unsafe Errno TrySendReply(OwnedFd socket, ReadOnlySpan<byte> data, int flags, Ipv4Endpoint destination, out nint sent)
     {
-        nodeAddress = destination.WithAddress(_nodeIp);
-        return destination.Address != _nodeIp && _apps.IsAppIp(destination.Address);
+        var address = destination.ToSockAddr();
+        var control = new Interop.Libc.CmsgPktInfo
+        {
+            Length = (nuint)(sizeof(nuint) + (2 * sizeof(int)) + 12), // CMSG_LEN(sizeof(struct in_pktinfo))
+            Level = Interop.Libc.IPPROTO_IP,
+            Type = Interop.Libc.IP_PKTINFO,
+            SpecificDestination = UdpSendGuardProgram.NetworkOrderWord(PeerAddressProgram.ReplySentinel),
+        };
+        fixed (byte* buffer = data)
+        {
+            var iov = new Interop.Libc.IoVec { Base = buffer, Length = (nuint)data.Length };
+            var message = new Interop.Libc.MsgHdr
+            {
+                Name = &address,
+                NameLength = (uint)sizeof(Interop.Libc.SockAddrIn),
+                Iov = &iov,
+                IovLength = 1,
+                Control = &control,
+                ControlLength = (nuint)sizeof(Interop.Libc.CmsgPktInfo),
+            };
+            sent = Interop.Libc.SendMsg(socket.Fd, &message, flags);
+        }
+
+        if (sent >= 0)
+        {
+            return Errno.None;
+        }
+
+        Errno error = Interop.LastErrno();
+        return error is Errno.EPERM or Errno.EINVAL ? Errno.ECONNREFUSED : error;
     }
 
     public void Dispose()
