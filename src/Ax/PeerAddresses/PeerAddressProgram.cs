@@ -51,6 +51,9 @@ internal static class PeerAddressProgram
 
         /// <summary>BPF_CGROUP_UDP4_SENDMSG: a datagram to a client's shown address goes to its node address.</summary>
         ReplyTo4,
+
+        /// <summary>BPF_CGROUP_UDP6_SENDMSG: the same from AF_INET6 datagram sockets, to an IPv4-mapped address.</summary>
+        ReplyTo6,
     }
 
     // struct bpf_sock_addr, <linux/bpf.h>: addresses and ports in network order, the port in the low
@@ -109,9 +112,9 @@ internal static class PeerAddressProgram
         uint node = UdpSendGuardProgram.NetworkOrderWord(nodeIp);
         var b = new BpfProgramBuilder();
         b.MoveRegister(Ctx, R1);
-        if (hook == Hook.ReplyTo4)
+        if (hook is Hook.ReplyTo4 or Hook.ReplyTo6)
         {
-            BuildReply(b, node, mapFd, socketMark);
+            BuildReply(b, hook == Hook.ReplyTo6, node, mapFd, socketMark);
             return b.Build();
         }
 
@@ -131,13 +134,7 @@ internal static class PeerAddressProgram
         short addressOffset = v6 ? (short)(OffsetUserIp6 + 12) : OffsetUserIp4;
         if (v6)
         {
-            // Only an IPv4-mapped peer can be an ax client's node socket.
-            b.LoadWord(R2, Ctx, OffsetUserIp6);
-            b.JumpIf(Condition.NotEqual, R2, 0, "out");
-            b.LoadWord(R2, Ctx, OffsetUserIp6 + 4);
-            b.JumpIf(Condition.NotEqual, R2, 0, "out");
-            b.LoadWord(R2, Ctx, OffsetUserIp6 + 8);
-            b.JumpIf32(Condition.NotEqual, R2, MappedPrefixWord, "out");
+            JumpUnlessMapped(b);
         }
 
         b.LoadWord(Shown, Ctx, addressOffset);
@@ -186,16 +183,26 @@ internal static class PeerAddressProgram
     /// that is. A sentinel left in place fails the send anyway (ip_route_output_key_hash_rcu refuses a
     /// 0.0.0.0/8 source with EINVAL), so without this program nothing leaves either.
     /// </summary>
-    private static void BuildReply(BpfProgramBuilder b, uint node, int mapFd, uint socketMark)
+    private static void BuildReply(BpfProgramBuilder b, bool v6, uint node, int mapFd, uint socketMark)
     {
-        b.LoadWord(Asked, Ctx, OffsetMsgSrcIp4);
+        // Only the IPv4 hook reads msg_src_ip4; the daemon's routed sendto comes from an AF_INET socket.
+        short addressOffset = v6 ? (short)(OffsetUserIp6 + 12) : OffsetUserIp4;
+        if (!v6)
+        {
+            b.LoadWord(Asked, Ctx, OffsetMsgSrcIp4);
+        }
 
         // Only app sockets (whether the app or the daemon routing its sendto sends); other processes'
         // datagrams to such an address are none of ax's business.
         b.LoadDoubleWord(Sock, Ctx, OffsetSk);
         b.LoadWord(R3, Sock, OffsetSkMark);
         b.JumpIf32(Condition.NotEqual, R3, socketMark, "out");
-        b.LoadWord(Shown, Ctx, OffsetUserIp4);
+        if (v6)
+        {
+            JumpUnlessMapped(b);
+        }
+
+        b.LoadWord(Shown, Ctx, addressOffset);
         b.JumpIf32(Condition.Equal, Shown, node, "out");
 
         // The socket a datagram to node:port would reach, as seen from this socket on the node.
@@ -213,20 +220,42 @@ internal static class PeerAddressProgram
 
         // A store into the context must come from a register (the verifier refuses BPF_ST there).
         b.MoveImmediate(R2, unchecked((int)node));
-        b.StoreWord(Ctx, OffsetUserIp4, R2);
-        b.JumpIf32(Condition.NotEqual, Asked, ReplySentinelWord, "release");
-        b.MoveImmediate(Asked, 0);
-        b.StoreWord(Ctx, OffsetMsgSrcIp4, Asked);
+        b.StoreWord(Ctx, addressOffset, R2);
+        if (!v6)
+        {
+            b.JumpIf32(Condition.NotEqual, Asked, ReplySentinelWord, "release");
+            b.MoveImmediate(Asked, 0);
+            b.StoreWord(Ctx, OffsetMsgSrcIp4, Asked);
+        }
+
         b.Label("release");
         b.MoveRegister(R1, Sock);
         b.Call(BPF_FUNC_sk_release);
         b.Label("out");
-        b.JumpIf32(Condition.Equal, Asked, ReplySentinelWord, "refuse");
+        if (!v6)
+        {
+            b.JumpIf32(Condition.Equal, Asked, ReplySentinelWord, "refuse");
+        }
+
         b.MoveImmediate(R0, 1);
         b.Exit();
-        b.Label("refuse");
-        b.MoveImmediate(R0, 0);
-        b.Exit();
+        if (!v6)
+        {
+            b.Label("refuse");
+            b.MoveImmediate(R0, 0);
+            b.Exit();
+        }
+    }
+
+    /// <summary>Only an IPv4-mapped address (::ffff:a.b.c.d) can be an ax client's node socket: anything else goes to "out".</summary>
+    private static void JumpUnlessMapped(BpfProgramBuilder b)
+    {
+        b.LoadWord(R2, Ctx, OffsetUserIp6);
+        b.JumpIf(Condition.NotEqual, R2, 0, "out");
+        b.LoadWord(R2, Ctx, OffsetUserIp6 + 4);
+        b.JumpIf(Condition.NotEqual, R2, 0, "out");
+        b.LoadWord(R2, Ctx, OffsetUserIp6 + 8);
+        b.JumpIf32(Condition.NotEqual, R2, MappedPrefixWord, "out");
     }
 
     /// <summary>r1-r5 for bpf_sk_lookup_*(ctx, &amp;tuple, sizeof(tuple.ipv4), BPF_F_CURRENT_NETNS, 0).</summary>

@@ -33,6 +33,7 @@ internal sealed partial class PeerAddressRewriter : IDisposable
         (PeerAddressProgram.Hook.ReceiveFrom4, BPF_CGROUP_UDP4_RECVMSG, "ax_recvfrom4"),
         (PeerAddressProgram.Hook.ReceiveFrom6, BPF_CGROUP_UDP6_RECVMSG, "ax_recvfrom6"),
         (PeerAddressProgram.Hook.ReplyTo4, BPF_CGROUP_UDP4_SENDMSG, "ax_reply4"),
+        (PeerAddressProgram.Hook.ReplyTo6, BPF_CGROUP_UDP6_SENDMSG, "ax_reply6"),
     ];
 
     private readonly OwnedFd _btf;

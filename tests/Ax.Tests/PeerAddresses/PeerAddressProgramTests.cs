@@ -18,6 +18,7 @@ public sealed class PeerAddressProgramTests
         { nameof(PeerAddressProgram.Hook.ReceiveFrom4), BPF_CGROUP_UDP4_RECVMSG },
         { nameof(PeerAddressProgram.Hook.ReceiveFrom6), BPF_CGROUP_UDP6_RECVMSG },
         { nameof(PeerAddressProgram.Hook.ReplyTo4), BPF_CGROUP_UDP4_SENDMSG },
+        { nameof(PeerAddressProgram.Hook.ReplyTo6), BPF_CGROUP_UDP6_SENDMSG },
     };
 
     [Theory]
