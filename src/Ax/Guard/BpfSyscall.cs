@@ -89,6 +89,16 @@ internal static unsafe class BpfSyscall
         }
     }
 
+    internal static Errno TryLookup(OwnedFd map, ReadOnlySpan<byte> key, Span<byte> value)
+    {
+        fixed (byte* k = key)
+        fixed (byte* v = value)
+        {
+            var attr = new MapElemAttr { MapFd = (uint)map.Fd, Key = (ulong)k, Value = (ulong)v };
+            return Interop.Bpf.Syscall(Interop.SyscallNumbers.Bpf, BPF_MAP_LOOKUP_ELEM, &attr, (uint)sizeof(MapElemAttr)) < 0 ? Interop.LastErrno() : Errno.None;
+        }
+    }
+
     internal static Errno TryDelete(OwnedFd map, ReadOnlySpan<byte> key)
     {
         fixed (byte* k = key)

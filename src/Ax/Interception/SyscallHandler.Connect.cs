@@ -120,6 +120,12 @@ internal sealed partial class SyscallHandler
     {
         // A vservice is the only way a route lands somewhere other than what was dialled (or its service).
         bool viaVService = (route.Server?.ServiceAddr ?? route.Target) != destination;
+        if (viaVService && _node.PeerAddresses is not null)
+        {
+            _node.PeerAddresses.RecordDialled(socket, destination, route.Target);
+            viaVService = false;
+        }
+
         if ((!recordHere && !viaVService) || connectResult is not (Errno.None or Errno.EINPROGRESS))
         {
             return;

@@ -23,9 +23,10 @@ internal sealed partial class SyscallHandler
 
         var proto = socketType == Interop.Libc.SOCK_DGRAM ? TransportProtocol.Udp : TransportProtocol.Tcp;
         Ipv4Endpoint shown = real;
-        if (!_node.VServiceClients.IsEmpty &&
+        if ((!_node.VServices.Current.IsEmpty && _node.PeerAddresses?.TryGetDialled(socket, real, out Ipv4Endpoint dialled) == true) ||
+            (!_node.VServiceClients.IsEmpty &&
             SocketCalls.TryGetSockName(socket.Fd, out Ipv4Endpoint local, out _) == Errno.None &&
-            _node.VServiceClients.TryGetDialled(local, real, out Ipv4Endpoint dialled))
+            _node.VServiceClients.TryGetDialled(local, real, out dialled)))
         {
             shown = dialled;
         }

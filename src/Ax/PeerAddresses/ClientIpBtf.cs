@@ -3,23 +3,29 @@ using System.Buffers.Binary;
 namespace Ax.PeerAddresses;
 
 /// <summary>
-/// The smallest BTF blob a socket storage map accepts (Documentation/bpf/btf.rst): one type, a 32-bit
-/// unsigned integer, which is both the key the kernel requires of such a map (a socket descriptor,
-/// bpf_local_storage_map_check_btf) and the value ax stores (the client's IPv4 address).
+/// The smallest BTF blob ax's socket storage maps accept (Documentation/bpf/btf.rst): a 32-bit unsigned
+/// integer, which is both the key the kernel requires of such a map (a socket descriptor,
+/// bpf_local_storage_map_check_btf) and the client-IP map's value, and an array of four of them, the
+/// dialled-address map's value (<see cref="DialledValue"/>).
 /// </summary>
 internal static class ClientIpBtf
 {
     /// <summary>The id of the one type (ids count from 1; 0 is void).</summary>
     internal const uint U32TypeId = 1;
 
+    /// <summary>The id of the array of four 32-bit integers (16 bytes).</summary>
+    internal const uint FourU32TypeId = 2;
+
     private const ushort Magic = 0xeb9f;
     private const int HeaderLength = 24;
     private const uint KindInt = 1;
+    private const uint KindArray = 3;
 
     internal static byte[] Build()
     {
-        // struct btf_type (name_off, info, size) and its int encoding word, <linux/btf.h>.
-        const int typesLength = 16;
+        // struct btf_type (name_off, info, size) and its int encoding word, then an anonymous
+        // struct btf_type of kind array and its struct btf_array (type, index_type, nelems), <linux/btf.h>.
+        const int typesLength = 16 + 24;
         byte[] strings = "\0__u32\0"u8.ToArray();
         byte[] blob = new byte[HeaderLength + typesLength + strings.Length];
         Span<byte> span = blob;
@@ -39,6 +45,12 @@ internal static class ClientIpBtf
         BinaryPrimitives.WriteUInt32LittleEndian(type[4..], KindInt << 24); // info: BTF_KIND_INT, no members
         BinaryPrimitives.WriteUInt32LittleEndian(type[8..], 4);          // size in bytes
         BinaryPrimitives.WriteUInt32LittleEndian(type[12..], 32);        // BTF_INT_BITS 32, offset 0, no encoding flags
+        BinaryPrimitives.WriteUInt32LittleEndian(type[16..], 0);         // no name
+        BinaryPrimitives.WriteUInt32LittleEndian(type[20..], KindArray << 24);
+        BinaryPrimitives.WriteUInt32LittleEndian(type[24..], 0);         // size/type: unused for an array
+        BinaryPrimitives.WriteUInt32LittleEndian(type[28..], U32TypeId); // element type
+        BinaryPrimitives.WriteUInt32LittleEndian(type[32..], U32TypeId); // index type
+        BinaryPrimitives.WriteUInt32LittleEndian(type[36..], 4);         // elements
         strings.CopyTo(span[(HeaderLength + typesLength)..]);
         return blob;
     }

@@ -38,16 +38,18 @@ internal sealed partial class PeerAddressRewriter : IDisposable
 
     private readonly OwnedFd _btf;
     private readonly OwnedFd _map;
+    private readonly OwnedFd _dialled;
     private readonly List<OwnedFd> _attachments;
     private readonly AppRegistry _apps;
     private readonly uint _nodeIp;
     private readonly ILogger _logger;
     private int _failures;
 
-    private PeerAddressRewriter(OwnedFd btf, OwnedFd map, List<OwnedFd> attachments, AppRegistry apps, uint nodeIp, ILogger logger)
+    private PeerAddressRewriter(OwnedFd btf, OwnedFd map, OwnedFd dialled, List<OwnedFd> attachments, AppRegistry apps, uint nodeIp, ILogger logger)
     {
         _btf = btf;
         _map = map;
+        _dialled = dialled;
         _attachments = attachments;
         _apps = apps;
         _nodeIp = nodeIp;
@@ -64,6 +66,7 @@ internal sealed partial class PeerAddressRewriter : IDisposable
         var attachments = new List<OwnedFd>();
         OwnedFd? btf = null;
         OwnedFd? map = null;
+        OwnedFd? dialled = null;
         string? problem = null;
         try
         {
@@ -78,6 +81,13 @@ internal sealed partial class PeerAddressRewriter : IDisposable
             if (error != Errno.None)
             {
                 problem = $"cannot create a socket storage map ({error}); it needs Linux 5.2 with CONFIG_BPF_SYSCALL";
+                return null;
+            }
+
+            error = BpfSyscall.TryCreateSocketStorageMap("ax_dialled", btf!, ClientIpBtf.U32TypeId, DialledValue.Size, ClientIpBtf.FourU32TypeId, out dialled);
+            if (error != Errno.None)
+            {
+                problem = $"cannot create a socket storage map ({error})";
                 return null;
             }
 
@@ -113,9 +123,10 @@ internal sealed partial class PeerAddressRewriter : IDisposable
                 }
             }
 
-            var rewriter = new PeerAddressRewriter(btf!, map!, attachments, apps, nodeIp, logger);
+            var rewriter = new PeerAddressRewriter(btf!, map!, dialled!, attachments, apps, nodeIp, logger);
             btf = null;
             map = null;
+            dialled = null;
             attachments = [];
             Log.Started(logger);
             return rewriter;
@@ -128,6 +139,7 @@ internal sealed partial class PeerAddressRewriter : IDisposable
             }
 
             attachments.ForEach(static a => a.Dispose());
+            dialled?.Dispose();
             map?.Dispose();
             btf?.Dispose();
         }
@@ -154,6 +166,43 @@ internal sealed partial class PeerAddressRewriter : IDisposable
         {
             Log.RecordFailed(_logger, error.ToString());
         }
+    }
+
+    /// <summary>
+    /// Notes on a client socket connected through a vservice the vIP:vport it dialled and the backend it
+    /// reached, so that its getpeername shows what it dialled. Kept per socket, like the client IP: it
+    /// never outlives the socket and needs no bound (the table it replaces, VServiceClientMap, started
+    /// over at 65,536 entries, forgetting every live connection's answer).
+    /// </summary>
+    internal void RecordDialled(OwnedFd socket, Ipv4Endpoint dialled, Ipv4Endpoint backend)
+    {
+        Span<byte> key = stackalloc byte[sizeof(int)];
+        Span<byte> value = stackalloc byte[DialledValue.Size];
+        BinaryPrimitives.WriteInt32LittleEndian(key, socket.Fd);
+        new DialledValue(dialled, backend).Encode(value);
+        Errno error = BpfSyscall.TryUpdate(_dialled, key, value);
+        if (error != Errno.None && Interlocked.Increment(ref _failures) == 1)
+        {
+            Log.RecordFailed(_logger, error.ToString());
+        }
+    }
+
+    /// <summary>What <paramref name="socket"/> dialled, if it connected to <paramref name="realPeer"/> through a vservice.</summary>
+    internal bool TryGetDialled(OwnedFd socket, Ipv4Endpoint realPeer, out Ipv4Endpoint dialled)
+    {
+        Span<byte> key = stackalloc byte[sizeof(int)];
+        Span<byte> value = stackalloc byte[DialledValue.Size];
+        BinaryPrimitives.WriteInt32LittleEndian(key, socket.Fd);
+        dialled = default;
+        if (BpfSyscall.TryLookup(_dialled, key, value) != Errno.None)
+        {
+            return false;
+        }
+
+        // A datagram socket may connect again elsewhere: the note holds only while its backend is the peer.
+        DialledValue entry = DialledValue.Decode(value);
+        dialled = entry.Dialled;
+        return entry.Backend == realPeer;
     }
 
     /// <summary>
@@ -205,6 +254,7 @@ internal sealed partial class PeerAddressRewriter : IDisposable
     public void Dispose()
     {
         _attachments.ForEach(static a => a.Dispose());
+        _dialled.Dispose();
         _map.Dispose();
         _btf.Dispose();
     }

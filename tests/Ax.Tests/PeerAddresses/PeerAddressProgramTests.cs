@@ -47,6 +47,28 @@ public sealed class PeerAddressProgramTests
         Assert.NotEqual(Errno.None, BpfSyscall.TryUpdate(map, Key(file), value));
     }
 
+    [Fact]
+    public void DialledMap_ReadsBackWhatASocketDialled()
+    {
+        Assert.Equal(Errno.None, BpfSyscall.TryLoadBtf(ClientIpBtf.Build(), out OwnedFd? btf));
+        using (btf)
+        {
+            Assert.Equal(Errno.None, BpfSyscall.TryCreateSocketStorageMap("ax_test", btf!, ClientIpBtf.U32TypeId, DialledValue.Size, ClientIpBtf.FourU32TypeId, out OwnedFd? map));
+            using (map)
+            using (var socket = new OwnedFd(global::Interop.Libc.Socket(global::Interop.Libc.AF_INET, global::Interop.Libc.SOCK_DGRAM | global::Interop.Libc.SOCK_CLOEXEC, 0)))
+            {
+                var written = new DialledValue(new Ax.Addressing.Ipv4Endpoint(0xc6120001, 53), new Ax.Addressing.Ipv4Endpoint(NodeIp, 40001));
+                byte[] value = new byte[DialledValue.Size];
+                written.Encode(value);
+                Assert.Equal(Errno.None, BpfSyscall.TryUpdate(map!, Key(socket), value));
+
+                byte[] read = new byte[DialledValue.Size];
+                Assert.Equal(Errno.None, BpfSyscall.TryLookup(map!, Key(socket), read));
+                Assert.Equal(written, DialledValue.Decode(read));
+            }
+        }
+    }
+
     private static byte[] Key(OwnedFd fd)
     {
         byte[] key = new byte[sizeof(int)];
