@@ -12,6 +12,7 @@ using Ax.Guard;
 using Ax.Interception;
 using Ax.Keeper;
 using Ax.Logging;
+using Ax.PeerAddresses;
 using Ax.Policy;
 using Ax.Proxies;
 using Ax.ServiceTable;
@@ -71,6 +72,10 @@ internal static partial class DaemonHost
         // they are made, and only this daemon may connect or bind them. Started before any app is
         // served, so that the sockets of apps restored below are judged with this daemon's pid.
         using SocketGuard? socketGuard = SocketGuard.Start(options.RunDir, loggerFactory.CreateLogger("Ax.Guard"));
+
+        // Attached before the UDP send guard (below), so that a reply to a client's IP is turned into
+        // one to the node address before the guard judges it (PeerAddresses/PeerAddressRewriter.cs).
+        using PeerAddressRewriter? peerAddresses = PeerAddressRewriter.Start(nodeIp, options.RunDir, apps, socketGuard?.Maps, loggerFactory.CreateLogger("Ax.PeerAddresses"));
         var node = new NodeContext
         {
             NodeName = nodeName,
@@ -82,6 +87,7 @@ internal static partial class DaemonHost
             Apps = apps,
             Router = router,
             Clients = new ClientAddressMap(),
+            PeerAddresses = peerAddresses,
             Waiter = waiter,
             LoggerFactory = loggerFactory,
             ResolvConf = dns is null ? null : ResolvConf.Write(options.RunDir, dns.Options),

@@ -18,6 +18,7 @@ internal sealed class BpfProgramBuilder
     internal const byte ClassJmp32 = 0x06;
     internal const byte ClassAlu64 = 0x07;
     internal const byte SizeW = 0x00;
+    internal const byte SizeH = 0x08;
     internal const byte SizeDw = 0x18;
     internal const byte ModeImm = 0x00;
     internal const byte ModeMem = 0x60;
@@ -66,6 +67,9 @@ internal sealed class BpfProgramBuilder
     /// <summary>*(u32 *)(dst + offset) = src.</summary>
     internal void StoreWord(int dst, short offset, int src) => Emit(ClassStx | ModeMem | SizeW, dst, src, offset, 0);
 
+    /// <summary>*(u16 *)(dst + offset) = src.</summary>
+    internal void StoreHalf(int dst, short offset, int src) => Emit(ClassStx | ModeMem | SizeH, dst, src, offset, 0);
+
     /// <summary>*(u32 *)(dst + offset) = imm.</summary>
     internal void StoreWordImmediate(int dst, short offset, int imm) => Emit(ClassSt | ModeMem | SizeW, dst, 0, offset, imm);
 
@@ -96,6 +100,16 @@ internal sealed class BpfProgramBuilder
     /// <summary>if (u32)dst OP (u32)src goto label (BPF_JMP32, X).</summary>
     internal void JumpIfRegister32(Condition condition, int dst, int src, string label) =>
         EmitJump((byte)(ClassJmp32 | (byte)condition | SourceX), dst, src, 0, label);
+
+    /// <summary>
+    /// The 32-bit value a load of a network-order address gives on this little-endian machine, for a
+    /// host-order <paramref name="address"/>: 10.0.0.1 is the bytes 0a 00 00 01, read as 0x0100000a.
+    /// </summary>
+    internal static uint NetworkOrderWord(uint address) =>
+        BitConverter.IsLittleEndian ? System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(address) : address;
+
+    /// <summary>goto label (BPF_JA).</summary>
+    internal void Jump(string label) => EmitJump(ClassJmp, 0, 0, 0, label);
 
     /// <summary>r0 = helper(r1..r5).</summary>
     internal void Call(int helper) => Emit(ClassJmp | OpCall, 0, 0, 0, helper);

@@ -63,6 +63,26 @@ internal static unsafe class BpfSyscall
         }
     }
 
+    /// <summary>
+    /// Creates a socket-local storage map (BPF_MAP_TYPE_SK_STORAGE): one value per socket, made and freed
+    /// with the socket, keyed from user space by a descriptor of it. The kernel makes such maps only with
+    /// BTF describing the key (a 32-bit int) and the value (bpf_local_storage_map_check_btf).
+    /// </summary>
+    internal static Errno TryCreateSocketStorageMap(string name, OwnedFd btf, uint keyTypeId, uint valueSize, uint valueTypeId, out OwnedFd? map)
+    {
+        var attr = new MapCreateAttr
+        {
+            MapType = BPF_MAP_TYPE_SK_STORAGE,
+            KeySize = sizeof(int),
+            ValueSize = valueSize,
+            MapFlags = BPF_F_NO_PREALLOC,
+            BtfFd = (uint)btf.Fd,
+            BtfKeyTypeId = keyTypeId,
+            BtfValueTypeId = valueTypeId,
+        };
+        return TryCreateMap(attr, name, out map);
+    }
+
     /// <summary>Loads a cgroup sock_addr program; on failure <paramref name="verifierLog"/> holds what the verifier said.</summary>
     internal static Errno TryLoadSockAddrProgram(string name, ReadOnlySpan<BpfInsn> instructions, uint attachType, out OwnedFd? program, out string verifierLog)
     {

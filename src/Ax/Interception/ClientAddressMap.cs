@@ -7,6 +7,8 @@ namespace Ax.Interception;
 /// Host address of a client connection -> the client app's own IP, so that a server under ax sees its
 /// peer's virtual IP in getpeername (the seed's "client IP preservation"). Only clients with an --ip are
 /// recorded; the map is bounded and simply starts over when full (a miss shows the real node address).
+/// Used only where the daemon cannot load its client-address programs (PeerAddresses/), which answer
+/// accept and recvfrom too, exactly, and with no wait.
 /// </summary>
 /// <remarks>
 /// The client's local port exists only once its connect has started, and on a fast path the server can

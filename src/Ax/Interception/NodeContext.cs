@@ -31,6 +31,9 @@ internal sealed class NodeContext
 
     internal required ClientAddressMap Clients { get; init; }
 
+    /// <summary>Shows servers an ax client's IP in accept, getpeername and recvfrom, in the kernel; null where it cannot run (then <see cref="Clients"/> answers getpeername).</summary>
+    internal PeerAddresses.PeerAddressRewriter? PeerAddresses { get; init; }
+
     internal required ConnectWaiter Waiter { get; init; }
 
     internal required ILoggerFactory LoggerFactory { get; init; }

@@ -152,8 +152,10 @@ internal sealed partial class SyscallHandler
     }
 
     /// <summary>
-    /// Connects the node socket and records the client's host address; while both happen, a server's
-    /// getpeername that misses waits for the record (see <see cref="ClientAddressMap"/>).
+    /// Connects the node socket and records what a server it reaches sees it as. Where the kernel shows
+    /// servers their clients' addresses (PeerAddresses/), the record goes on the socket before the
+    /// connect; otherwise, while both happen, a server's getpeername that misses waits for it (see
+    /// <see cref="ClientAddressMap"/>).
     /// </summary>
     private Errno ConnectAndRemember(NodeSocket socket, in InetEndpoint target, in InetEndpoint asked, RouteDecision route)
     {
@@ -161,7 +163,13 @@ internal sealed partial class SyscallHandler
         // without ax; any other connect of an app with an IP of its own shows that IP.
         bool toSelf = route.Server is { } server && server.AppId == _app.Id && IsLoopbackDial(asked);
         uint shownAs = toSelf ? Loopback : _app.HasOwnIp ? _app.Ip : 0;
-        if (shownAs != 0)
+        if (shownAs != 0 && route.Server is not null && target.IsIpv4)
+        {
+            _node.PeerAddresses?.RecordClient(socket.Handle, shownAs);
+        }
+
+        uint recordHere = _node.PeerAddresses is null ? shownAs : 0;
+        if (recordHere != 0)
         {
             _node.Clients.BeginConnect();
         }
@@ -171,14 +179,14 @@ internal sealed partial class SyscallHandler
             Errno error = socket.Connect(target) == 0 ? Errno.None : Interop.LastErrno();
             if (target.IsIpv4)
             {
-                RememberClient(socket, error, DialledView(asked), route, shownAs);
+                RememberClient(socket, error, DialledView(asked), route, recordHere);
             }
 
             return error;
         }
         finally
         {
-            if (shownAs != 0)
+            if (recordHere != 0)
             {
                 _node.Clients.EndConnect();
             }
@@ -199,13 +207,19 @@ internal sealed partial class SyscallHandler
 
     /// <summary>
     /// Notes the client's host address, so the server it reaches sees the client as <paramref name="shownAs"/>
-    /// (its --ip, or loopback for a connect to itself), and, for a connect that landed somewhere other than
-    /// what was dialled (a vservice, the app's own listener dialled at loopback), so the client's
-    /// getpeername shows what it dialled.
+    /// (its --ip, or loopback for a connect to itself; 0 where it is on the socket already), and, for a
+    /// connect that landed somewhere other than what was dialled (a vservice, the app's own listener
+    /// dialled at loopback), so the client's getpeername shows what it dialled.
     /// </summary>
     private void RememberClient(NodeSocket socket, Errno connectResult, Ipv4Endpoint destination, RouteDecision route, uint shownAs)
     {
         bool redirected = (route.Server?.ServiceAddr ?? route.Target) != destination;
+        if (redirected && _node.PeerAddresses is not null)
+        {
+            _node.PeerAddresses.RecordDialled(socket.Handle, destination, route.Target);
+            redirected = false;
+        }
+
         if ((shownAs == 0 && !redirected) || connectResult is not (Errno.None or Errno.EINPROGRESS))
         {
             return;

@@ -44,9 +44,11 @@ internal sealed partial class SyscallHandler
 
         Ipv4Endpoint real = peer.V4;
         Ipv4Endpoint shown = real;
-        if (!_node.VServiceClients.IsEmpty &&
-            socket.TryGetSockName(out InetEndpoint local) == Errno.None && local.IsIpv4 &&
-            _node.VServiceClients.TryGetDialled(local.V4, real, out Ipv4Endpoint dialled))
+        if (((!_node.VServices.Current.IsEmpty || real.Address == _node.NodeIp) &&
+             _node.PeerAddresses?.TryGetDialled(socket.Handle, real, out Ipv4Endpoint dialled) == true) ||
+            (!_node.VServiceClients.IsEmpty &&
+             socket.TryGetSockName(out InetEndpoint local) == Errno.None && local.IsIpv4 &&
+             _node.VServiceClients.TryGetDialled(local.V4, real, out dialled)))
         {
             shown = dialled;
         }
@@ -79,7 +81,9 @@ internal sealed partial class SyscallHandler
 
         // A connection the app made: its own IP, or what the server it reached sees it as (loopback, for
         // a connect to its own listener).
-        return real.WithAddress(_node.Clients.TryGet(real, out uint shownAs) ? shownAs : _app.Ip);
+        uint shownAs = 0;
+        bool recorded = _node.PeerAddresses?.TryGetShownIp(socket.Handle, out shownAs) ?? _node.Clients.TryGet(real, out shownAs);
+        return real.WithAddress(recorded ? shownAs : _app.Ip);
     }
 
     private Outcome Answer(in Notification call, NodeSocket socket, in InetEndpoint shown)

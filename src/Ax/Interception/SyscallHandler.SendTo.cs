@@ -43,7 +43,10 @@ internal sealed partial class SyscallHandler
 
         // A real IPv6 destination has no ax service behind it and is sent as it is, as IPv4 egress is.
         RouteDecision route = asked.IsIpv4 ? _node.Router.Route(_app, TransportProtocol.Udp, asked.V4) : RouteDecision.Egress(default);
-        if (route.IsRefused)
+        // Perhaps a reply to the client IP a server's recvfrom showed (PeerAddresses/): the kernel decides.
+        // The reply path sends through an AF_INET socket's IP_PKTINFO; an AF_INET6 server's reply is refused.
+        bool reply = route.IsRefused && asked.IsIpv4 && !socket.IsIpv6 && _node.PeerAddresses?.MayBeReply(asked.V4) == true;
+        if (route.IsRefused && !reply)
         {
             Log.ConnectRefused(_logger, _app.Id, asked.ToString());
             return Outcome.Fail(Errno.ECONNREFUSED);
@@ -66,7 +69,19 @@ internal sealed partial class SyscallHandler
             }
 
             // Never block the app's session thread, and never take a SIGPIPE in the daemon.
-            nint sent = SocketCalls.SendTo(socket.Fd, buffer.AsSpan(0, length), flags | Interop.Libc.MSG_DONTWAIT | Interop.Libc.MSG_NOSIGNAL, socket.Family, target);
+            int sendFlags = flags | Interop.Libc.MSG_DONTWAIT | Interop.Libc.MSG_NOSIGNAL;
+            if (reply)
+            {
+                error = PeerAddresses.PeerAddressRewriter.TrySendReply(socket.Handle, buffer.AsSpan(0, length), sendFlags, asked.V4, out nint replied);
+                return error == Errno.None ? new Outcome(OutcomeKind.Value, replied, Errno.None) : Outcome.Fail(error);
+            }
+
+            if (_app.HasOwnIp && route.Server is not null && target.IsIpv4)
+            {
+                _node.PeerAddresses?.RecordClient(socket.Handle, _app.Ip);
+            }
+
+            nint sent = SocketCalls.SendTo(socket.Fd, buffer.AsSpan(0, length), sendFlags, socket.Family, target);
             return sent >= 0 ? new Outcome(OutcomeKind.Value, sent, Errno.None) : Outcome.Fail(Interop.LastErrno());
         }
         finally

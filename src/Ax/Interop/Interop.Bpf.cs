@@ -26,8 +26,13 @@ internal static partial class Interop
         internal const uint BPF_CGROUP_INET4_CONNECT = 10;
         internal const uint BPF_CGROUP_INET6_CONNECT = 11;
         internal const uint BPF_CGROUP_UDP4_SENDMSG = 14;
+        internal const uint BPF_CGROUP_UDP6_SENDMSG = 15;
+        internal const uint BPF_CGROUP_UDP4_RECVMSG = 19;
+        internal const uint BPF_CGROUP_UDP6_RECVMSG = 20;
+        internal const uint BPF_CGROUP_INET4_GETPEERNAME = 29;
+        internal const uint BPF_CGROUP_INET6_GETPEERNAME = 30;
 
-        // BPF_MAP_CREATE flags: local-storage maps must not be preallocated.
+        // BPF_MAP_CREATE flags: socket storage is allocated per socket, never up front.
         internal const uint BPF_F_NO_PREALLOC = 1;
 
         // BPF_MAP_UPDATE_ELEM flags
@@ -41,8 +46,14 @@ internal static partial class Interop
         // enum bpf_func_id
         internal const int BPF_FUNC_map_lookup_elem = 1;
         internal const int BPF_FUNC_get_current_pid_tgid = 14;
+        internal const int BPF_FUNC_sk_lookup_tcp = 84;
+        internal const int BPF_FUNC_sk_lookup_udp = 85;
+        internal const int BPF_FUNC_sk_release = 86;
         internal const int BPF_FUNC_sk_storage_get = 107;
         internal const int BPF_FUNC_get_netns_cookie = 122;
+
+        // The netns argument of bpf_sk_lookup_*: the network namespace of the program's own socket.
+        internal const long BPF_F_CURRENT_NETNS = -1;
 
         // The src_reg of a BPF_LD_IMM64 whose immediate is a map's file descriptor.
         internal const byte BPF_PSEUDO_MAP_FD = 1;

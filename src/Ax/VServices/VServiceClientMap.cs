@@ -7,7 +7,8 @@ namespace Ax.VServices;
 /// Host address of a client connection made through a vservice -> the vIP:vport the app dialled and the
 /// backend it really reached, so that the app's getpeername shows what it dialled (as a kernel would)
 /// rather than the backend. Bounded like <see cref="Interception.ClientAddressMap"/>: it starts over
-/// when full, and an entry counts only while its backend is still the socket's real peer.
+/// when full, and an entry counts only while its backend is still the socket's real peer. Used only
+/// where the kernel cannot keep the note on the socket itself (PeerAddresses/PeerAddressRewriter.cs).
 /// </summary>
 internal sealed class VServiceClientMap
 {

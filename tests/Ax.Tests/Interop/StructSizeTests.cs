@@ -25,6 +25,7 @@ public sealed class StructSizeTests
         Assert.Equal(56, Unsafe.SizeOf<global::Interop.Libc.MsgHdr>());
         Assert.Equal(24, Unsafe.SizeOf<global::Interop.Libc.CmsgOneFd>());
         Assert.Equal(12, Unsafe.SizeOf<global::Interop.Libc.EpollEvent>());
+        Assert.Equal(32, Unsafe.SizeOf<global::Interop.Libc.CmsgPktInfo>());   // CMSG_SPACE(sizeof(struct in_pktinfo))
         Assert.Equal(8, Unsafe.SizeOf<global::Interop.Libc.PollFd>());
         Assert.Equal(40, Unsafe.SizeOf<global::Interop.Libc.IfReqFlags>());
     }
