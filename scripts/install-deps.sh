@@ -12,6 +12,7 @@ packages=(
     iproute2 util-linux procps  # ip netns, setpriv, ps
     curl python3 nginx-light    # the real apps the tests and the demo run under ax
     dnsutils socat
+    serf                        # the gossip agent each daemon runs for cluster membership (src/Ax/Cluster)
 )
 missing=()
 for package in "${packages[@]}"; do

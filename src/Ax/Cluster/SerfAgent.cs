@@ -226,6 +226,20 @@ internal sealed partial class SerfAgent : IAsyncDisposable
         }
 
         Log.AgentStarted(_logger, process.Id, _options.NodeName, $"{_options.BindAddress}:{_options.GossipPort}", _options.RpcAddress.ToString());
+        try
+        {
+            return await WaitUntilAnsweringAsync(process, output, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The daemon stops while this agent is still starting: it must not outlive the supervisor.
+            Kill(process);
+            throw;
+        }
+    }
+
+    private async Task<Process> WaitUntilAnsweringAsync(Process process, SerfAgentOutput output, CancellationToken cancellationToken)
+    {
         DateTimeOffset deadline = _time.GetUtcNow() + _options.StartTimeout;
         while (true)
         {

@@ -15,6 +15,10 @@ internal sealed partial class SerfAgentOutput
     private readonly ILogger _logger;
     private readonly Queue<string> _last = new();
 
+    // Serf prints some errors over several lines ("error joining: 1 error occurred:" then "* Failed to join
+    // ..."); a line without its own level continues the one before and keeps that one's level.
+    private LogLevel _previous = LogLevel.Information;
+
     internal SerfAgentOutput(ILogger logger) => _logger = logger;
 
     internal string LastLine
@@ -67,28 +71,30 @@ internal sealed partial class SerfAgentOutput
 
         string line = raw.Trim();
         string kept = line;
-        LogLevel level = LogLevel.Information;
+        LogLevel level;
         var match = LogLine().Match(line);
-        if (match.Success)
-        {
-            level = match.Groups["level"].Value switch
-            {
-                "ERR" => LogLevel.Error,
-                "WARN" => LogLevel.Warning,
-                "DEBUG" => LogLevel.Debug,
-                "TRACE" => LogLevel.Trace,
-                _ => LogLevel.Information,
-            };
-            line = match.Groups["rest"].Value;
-        }
-        else if (line.StartsWith("==> ", StringComparison.Ordinal))
-        {
-            line = line[4..];
-            level = line.Contains("Failed", StringComparison.Ordinal) || line.Contains("Error", StringComparison.Ordinal) ? LogLevel.Error : LogLevel.Information;
-        }
-
         lock (_last)
         {
+            level = _previous;
+            if (match.Success)
+            {
+                level = match.Groups["level"].Value switch
+                {
+                    "ERR" => LogLevel.Error,
+                    "WARN" => LogLevel.Warning,
+                    "DEBUG" => LogLevel.Debug,
+                    "TRACE" => LogLevel.Trace,
+                    _ => LogLevel.Information,
+                };
+                line = match.Groups["rest"].Value;
+            }
+            else if (line.StartsWith("==> ", StringComparison.Ordinal))
+            {
+                line = line[4..];
+                level = line.Contains("Failed", StringComparison.Ordinal) || line.Contains("Error", StringComparison.Ordinal) ? LogLevel.Error : LogLevel.Information;
+            }
+
+            _previous = level;
             _last.Enqueue(kept);
             if (_last.Count > Kept)
             {
