@@ -113,6 +113,11 @@ internal sealed partial class SerfAgent : IAsyncDisposable
         {
             await _supervisor.ConfigureAwait(false);
         }
+
+        if (_options.PidFile is not null)
+        {
+            File.Delete(_options.PidFile);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -202,6 +207,7 @@ internal sealed partial class SerfAgent : IAsyncDisposable
             startInfo.ArgumentList.Add(arg);
         }
 
+        await KillLeftoverAsync().ConfigureAwait(false);
         var output = new SerfAgentOutput(_logger);
         var process = new Process { StartInfo = startInfo };
         process.OutputDataReceived += (_, e) => output.Line(e.Data);
@@ -218,6 +224,11 @@ internal sealed partial class SerfAgent : IAsyncDisposable
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        if (_options.PidFile is not null)
+        {
+            File.WriteAllText(_options.PidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         lock (_gate)
         {
             _process?.Dispose();
@@ -291,6 +302,50 @@ internal sealed partial class SerfAgent : IAsyncDisposable
         return $"the gossip agent (serf) exited with code {exitCode} while starting: {output.LastError}";
     }
 
+    /// <summary>
+    /// Kills the agent a crashed daemon left running (see <see cref="SerfAgentOptions.PidFile"/>). The pid is
+    /// trusted only while /proc/PID/cmdline still reads "serf agent ... -node=THIS-NODE": pids are reused.
+    /// </summary>
+    private async Task KillLeftoverAsync()
+    {
+        if (_options.PidFile is null || !File.Exists(_options.PidFile) ||
+            !int.TryParse(File.ReadAllText(_options.PidFile).Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid))
+        {
+            return;
+        }
+
+        string[] words;
+        try
+        {
+            words = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+        }
+        catch (IOException)
+        {
+            return;
+        }
+
+        if (!words.Contains("agent") || !words.Contains($"-node={_options.NodeName}") || !words.Any(w => w.EndsWith("serf", StringComparison.Ordinal)))
+        {
+            return;
+        }
+
+        try
+        {
+            using var leftover = Process.GetProcessById(pid);
+            leftover.Kill();
+            Log.LeftoverKilled(_logger, pid);
+            DateTimeOffset deadline = _time.GetUtcNow() + TimeSpan.FromSeconds(5);
+            while (Directory.Exists($"/proc/{pid}") && _time.GetUtcNow() < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), _time).ConfigureAwait(false);
+            }
+        }
+        catch (ArgumentException)
+        {
+            // It exited meanwhile.
+        }
+    }
+
     private void Kill(Process process)
     {
         try
@@ -321,6 +376,9 @@ internal sealed partial class SerfAgent : IAsyncDisposable
 
         [LoggerMessage(EventId = 904, Level = LogLevel.Warning, Message = "the gossip agent did not leave the cluster gracefully ({Reason}); the others will see this node failed instead of left")]
         internal static partial void LeaveFailed(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 906, Level = LogLevel.Warning, Message = "killed the gossip agent an earlier daemon of this node left running (pid {Pid})")]
+        internal static partial void LeftoverKilled(ILogger logger, int pid);
 
         [LoggerMessage(EventId = 905, Level = LogLevel.Warning, Message = "killed the gossip agent (pid {Pid}): it did not exit in time")]
         internal static partial void AgentKilled(ILogger logger, int pid);

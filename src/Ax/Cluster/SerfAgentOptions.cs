@@ -84,6 +84,14 @@ internal sealed class SerfAgentOptions
     /// <summary>The first delay before restarting an agent that died; doubled each time, up to 30 s. Defaults to 1 s.</summary>
     internal TimeSpan RestartBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Where the running agent's pid is kept (the daemon passes a file in its run directory). A daemon that
+    /// crashed (SIGKILL, OOM) could not stop its agent, which then holds the gossip and RPC ports; the next
+    /// start kills that agent first, after checking /proc that the pid is still a serf agent of this node.
+    /// Defaults to none.
+    /// </summary>
+    internal string? PidFile { get; init; }
+
     /// <summary>Makes RPC sockets when they must come from another network namespace (tests). Defaults to none.</summary>
     internal Func<Socket>? RpcSocketFactory { get; init; }
 

@@ -15,7 +15,7 @@ namespace Ax.Tests.EndToEnd;
 /// </summary>
 public sealed class SerfMembershipTests(ITestOutputHelper output)
 {
-    private static SerfAgentOptions Options(ClusterNode node, string[] neighbors, string cluster = "appswitch", TimeSpan? restartBackoff = null) => new()
+    private static SerfAgentOptions Options(ClusterNode node, string[] neighbors, string cluster = "appswitch", TimeSpan? restartBackoff = null, string? pidFile = null) => new()
     {
         CommandPrefix = ["ip", "netns", "exec", node.Namespace],
         NodeName = $"node{node.Index}",
@@ -25,6 +25,7 @@ public sealed class SerfMembershipTests(ITestOutputHelper output)
         Neighbors = neighbors,
         RpcSocketFactory = node.CreateSocket,
         RestartBackoff = restartBackoff ?? TimeSpan.FromSeconds(1),
+        PidFile = pidFile,
     };
 
     [Fact]
@@ -129,6 +130,65 @@ public sealed class SerfMembershipTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task LateJoiner_IsListedPromptly_AndTagsUserEventsAndQueriesRoundTripThroughRealAgents()
+    {
+        using var cluster = TestCluster.Create(2);
+        var loggers = new[] { new RecordingLogger("node1"), new RecordingLogger("node2") };
+        await using var first = new SerfAgent(Options(cluster[0], []), loggers[0]);
+        await first.StartAsync();
+        await using var membership = new ClusterMembership(first, loggers[0]);
+        var updates = new List<MembershipChange>();
+        membership.Changed += change =>
+        {
+            lock (updates)
+            {
+                updates.Add(change);
+            }
+        };
+        membership.Start();
+        await membership.Ready.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var clock = Stopwatch.StartNew();
+        await using var second = new SerfAgent(Options(cluster[1], [cluster[0].Address.ToString()]), loggers[1]);
+        await second.StartAsync();
+        await WaitAsync(() => membership.Current.Contains("node2"), TimeSpan.FromSeconds(10), "node2 listed on node1", loggers);
+        output.WriteLine($"a late joiner is listed on the other node {clock.ElapsedMilliseconds} ms after its agent was started");
+
+        await using var rpc1 = await first.ConnectAsync();
+        await using var rpc2 = await second.ConnectAsync();
+        await using var stream = await rpc2.StreamAsync("user,query");
+
+        // Tags: node2 changes its sync port; node1's membership reports the update.
+        clock.Restart();
+        await rpc2.SetTagsAsync(new Dictionary<string, string> { [SerfAgentOptions.SyncPortTag] = "7001" });
+        await WaitAsync(() => membership.Current.TryGet("node2", out var m) && m.SyncPort == 7001, TimeSpan.FromSeconds(5), "node2's new tag on node1", loggers);
+        output.WriteLine($"a tag change is in the other node's membership after {clock.ElapsedMilliseconds} ms");
+        lock (updates)
+        {
+            Assert.Contains(updates, u => u.Updated.Any(m => m.Name == "node2" && m.SyncPort == 7001));
+        }
+
+        // A user event from node1 reaches node2's stream, payload intact.
+        clock.Restart();
+        await rpc1.UserEventAsync("ax-delta", "web:8080"u8.ToArray());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var user = Assert.IsType<SerfUserEvent>(await stream.Events.ReadAsync(timeout.Token));
+        output.WriteLine($"a user event reached the other node's stream after {clock.ElapsedMilliseconds} ms");
+        Assert.Equal(("ax-delta", "web:8080"), (user.Name, System.Text.Encoding.UTF8.GetString(user.Payload.Span)));
+
+        // A query from node1 to node2, answered through node2's stream with respond.
+        var responses = await rpc1.QueryAsync("ax-table", "since=0"u8.ToArray(), TimeSpan.FromSeconds(3), filterNodes: ["node2"]);
+        var query = Assert.IsType<SerfQueryEvent>(await stream.Events.ReadAsync(timeout.Token));
+        Assert.Equal(("ax-table", "since=0"), (query.Name, System.Text.Encoding.UTF8.GetString(query.Payload.Span)));
+        await rpc2.RespondAsync(query.Id, "rows"u8.ToArray());
+        var answer = await responses.ReadAsync(timeout.Token);
+        Assert.Equal(("node2", "rows"), (answer.From, System.Text.Encoding.UTF8.GetString(answer.Payload.Span)));
+
+        // And the other way round: join through RPC is accepted for an address that is already a member.
+        Assert.Equal(1, await rpc1.JoinAsync([cluster[1].Address.ToString()]));
+    }
+
+    [Fact]
     public async Task GossipPortTaken_StartFailsWithOneSentenceNamingThePortAndTheFlag()
     {
         using var cluster = TestCluster.Create(1);
@@ -143,6 +203,34 @@ public sealed class SerfMembershipTests(ITestOutputHelper output)
 
         Assert.Equal($"the gossip port {node.Address}:7946 is in use; pass --gossip-port with a free port", error.Message);
         Assert.Null(agent.Pid);
+    }
+
+    [Fact]
+    public async Task AgentLeftRunningByACrashedDaemon_IsKilledOnTheNextStart_InsteadOfBlockingItsPorts()
+    {
+        using var cluster = TestCluster.Create(1);
+        var node = cluster[0];
+        string pidFile = Path.Combine(Path.GetTempPath(), $"axs-{cluster.Id}-serf.pid");
+        try
+        {
+            using var leftover = cluster.Start(node, "serf", "agent", "-node=node1", $"-bind={node.Address}:7946", "-rpc-addr=127.0.0.1:7373");
+            Wait.Until(() => leftover.Output.Contains("Serf agent running", StringComparison.Ordinal), TimeSpan.FromSeconds(10), () => leftover.Output);
+            File.WriteAllText(pidFile, leftover.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+            var logger = new RecordingLogger("node1");
+            await using var agent = new SerfAgent(Options(node, [], pidFile: pidFile), logger);
+            await agent.StartAsync();
+
+            Assert.True(leftover.WaitForExit(TimeSpan.FromSeconds(5)), "the leftover agent still runs");
+            Assert.Contains(logger.Lines, l => l.Contains($"left running (pid {leftover.Pid})", StringComparison.Ordinal));
+            Assert.Equal(agent.Pid.ToString(), File.ReadAllText(pidFile));
+            await agent.StopAsync();
+            Assert.False(File.Exists(pidFile));
+        }
+        finally
+        {
+            File.Delete(pidFile);
+        }
     }
 
     [Fact]
