@@ -104,9 +104,10 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
             {
                 return;
             }
-            catch (SerfRpcException error)
+            catch (Exception error)
             {
-                // The agent is restarting, or not up yet: say so once per distinct reason, and try again.
+                // The agent is restarting, or not up yet (SerfRpcException), or something else went wrong:
+                // the loop must outlive it. Say so once per distinct reason, and try again.
                 if (error.Message != _lastError)
                 {
                     Log.AgentUnreachable(_logger, error.Message);

@@ -174,8 +174,9 @@ internal sealed partial class SerfAgent : IAsyncDisposable
                 {
                     return;
                 }
-                catch (SerfAgentException error)
+                catch (Exception error)
                 {
+                    // SerfAgentException says why in one sentence; anything else must not end supervision either.
                     Log.RestartFailed(_logger, error.Message, backoff.TotalSeconds);
                 }
             }
@@ -224,11 +225,6 @@ internal sealed partial class SerfAgent : IAsyncDisposable
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        if (_options.PidFile is not null)
-        {
-            File.WriteAllText(_options.PidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-
         lock (_gate)
         {
             _process?.Dispose();
@@ -239,11 +235,17 @@ internal sealed partial class SerfAgent : IAsyncDisposable
         Log.AgentStarted(_logger, process.Id, _options.NodeName, $"{_options.BindAddress}:{_options.GossipPort}", _options.RpcAddress.ToString());
         try
         {
+            if (_options.PidFile is not null)
+            {
+                File.WriteAllText(_options.PidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
             return await WaitUntilAnsweringAsync(process, output, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception error) when (error is not SerfAgentException)
         {
-            // The daemon stops while this agent is still starting: it must not outlive the supervisor.
+            // The daemon stops while this agent is still starting, or the pid file cannot be written: the
+            // agent must not outlive its supervisor.
             Kill(process);
             throw;
         }

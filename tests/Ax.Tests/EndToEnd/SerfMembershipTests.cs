@@ -255,7 +255,10 @@ public sealed class SerfMembershipTests(ITestOutputHelper output)
 
         await WaitAsync(() => membership.Current.Count == 1, TimeSpan.FromSeconds(5), "node2 gone", loggers);
         output.WriteLine($"node2 gone from node1's membership {clock.ElapsedMilliseconds} ms after the stop began");
-        Assert.Equal(("node2", "left"), (Assert.Single(last!.Departed).Member.Name, Assert.Single(last.Departed).Reason));
+        // Gone gracefully: "leaving" or "left", depending on which the next read of the list caught, never "failed".
+        var departed = Assert.Single(last!.Departed);
+        Assert.Equal("node2", departed.Member.Name);
+        Assert.Contains(departed.Reason, (string[])["leaving", "left"]);
     }
 
     private static Task WaitAsync(Func<bool> condition, TimeSpan timeout, string what, IEnumerable<RecordingLogger> loggers) =>

@@ -35,7 +35,7 @@ internal sealed partial class SerfRpcClient
                     start += taken;
                 }
             }
-            catch (Exception error) when (error is not SerfRpcException { AgentError: not null })
+            catch (Exception error)
             {
                 // Bytes from the agent that are not its protocol, or a body that does not decode: the
                 // framing is lost, so nothing after it can be trusted. One error, then the connection is closed.

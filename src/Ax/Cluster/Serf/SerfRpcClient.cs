@@ -190,7 +190,21 @@ internal sealed partial class SerfRpcClient : IAsyncDisposable
             _handlers.Add(seq, handler);
         }
 
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Never sent, so never answered: forget it.
+            lock (_handlers)
+            {
+                _handlers.Remove(seq);
+            }
+
+            throw;
+        }
+
         try
         {
             ThrowIfClosed();
