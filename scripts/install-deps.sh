@@ -14,6 +14,7 @@ packages=(
     dnsutils socat
     golang-go nodejs            # Go and Node.js servers written as their docs show (RealProgramsTests)
     libpython3.11-testsuite     # CPython's own socket tests, run directly and under ax (SocketSuiteTests)
+    serf                        # the gossip agent each daemon runs for cluster membership (src/Ax/Cluster)
 )
 missing=()
 for package in "${packages[@]}"; do
