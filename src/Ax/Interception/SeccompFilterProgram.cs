@@ -80,6 +80,22 @@ internal static class SeccompFilterProgram
             program.Add(new SockFilter { Code = code, K = k });
         }
 
+        // The same rules on both entries: sendmsg and sendmmsg with MSG_FASTOPEN, and setsockopt(SO_MARK).
+        void RefuseFastOpenAndMark(int sendMsg, int sendMmsg, int setSockOpt)
+        {
+            JumpIf(BPF_JMP_JEQ_K, (uint)sendMsg, 0, 2);
+            program.Add(Load(OffsetArg2Low));
+            JumpIf(BPF_JMP_JSET_K, MsgFastOpen, RefuseFastOpen, Allow);
+            JumpIf(BPF_JMP_JEQ_K, (uint)sendMmsg, 0, 2);
+            program.Add(Load(OffsetArg3Low));
+            JumpIf(BPF_JMP_JSET_K, MsgFastOpen, RefuseFastOpen, Allow);
+            JumpIf(BPF_JMP_JEQ_K, (uint)setSockOpt, 0, 4);
+            program.Add(Load(OffsetArg1Low));
+            JumpIf(BPF_JMP_JEQ_K, Interop.Libc.SOL_SOCKET, 0, Allow);
+            program.Add(Load(OffsetArg2Low));
+            JumpIf(BPF_JMP_JEQ_K, Interop.Libc.SO_MARK, RefusePermission, Allow);
+        }
+
         JumpIf(BPF_JMP_JEQ_K, AUDIT_ARCH_X86_64, 0, I386);
         program.Add(Load(OffsetNr));
 
@@ -104,21 +120,11 @@ internal static class SeccompFilterProgram
         // sendmsg/sendmmsg with MSG_FASTOPEN would dial msg_name without a connect. The filter cannot
         // read msg_name, but it can read the flags, so fast open is refused right here, with no round
         // trip; every other sendmsg (the data path) runs in the kernel.
-        JumpIf(BPF_JMP_JEQ_K, Interop.SyscallNumbers.SendMsg, 0, 2);
-        program.Add(Load(OffsetArg2Low));
-        JumpIf(BPF_JMP_JSET_K, MsgFastOpen, RefuseFastOpen, Allow);
-        JumpIf(BPF_JMP_JEQ_K, Interop.SyscallNumbers.SendMmsg, 0, 2);
-        program.Add(Load(OffsetArg3Low));
-        JumpIf(BPF_JMP_JSET_K, MsgFastOpen, RefuseFastOpen, Allow);
-
+        //
         // setsockopt(fd, SOL_SOCKET, SO_MARK, ...) is refused right here: on a node socket a mark would steer
         // the app's traffic through the node's policy routing and firewall rules, which are the node's,
         // not the app's (the guard no longer needs marks: Guard/GuardMaps.cs). Only level and option name are read.
-        JumpIf(BPF_JMP_JEQ_K, Interop.SyscallNumbers.SetSockOpt, 0, 4);
-        program.Add(Load(OffsetArg1Low));
-        JumpIf(BPF_JMP_JEQ_K, Interop.Libc.SOL_SOCKET, 0, Allow);
-        program.Add(Load(OffsetArg2Low));
-        JumpIf(BPF_JMP_JEQ_K, Interop.Libc.SO_MARK, RefusePermission, Allow);
+        RefuseFastOpenAndMark(Interop.SyscallNumbers.SendMsg, Interop.SyscallNumbers.SendMmsg, Interop.SyscallNumbers.SetSockOpt);
 
         // socket(AF_INET or AF_INET6, ...) only: AF_UNIX and the other families stay in the app's own namespace.
         JumpIf(BPF_JMP_JEQ_K, Interop.SyscallNumbers.Socket, 0, 3);
@@ -167,17 +173,7 @@ internal static class SeccompFilterProgram
         JumpIf(BPF_JMP_JEQ_K, Interop.I386SyscallNumbers.SendTo, 0, 2);
         program.Add(Load(OffsetArg4Low));
         JumpIf(BPF_JMP_JEQ_K, 0, Allow, RefusePermission);
-        JumpIf(BPF_JMP_JEQ_K, Interop.I386SyscallNumbers.SendMsg, 0, 2);
-        program.Add(Load(OffsetArg2Low));
-        JumpIf(BPF_JMP_JSET_K, MsgFastOpen, RefuseFastOpen, Allow);
-        JumpIf(BPF_JMP_JEQ_K, Interop.I386SyscallNumbers.SendMmsg, 0, 2);
-        program.Add(Load(OffsetArg3Low));
-        JumpIf(BPF_JMP_JSET_K, MsgFastOpen, RefuseFastOpen, Allow);
-        JumpIf(BPF_JMP_JEQ_K, Interop.I386SyscallNumbers.SetSockOpt, 0, 4);
-        program.Add(Load(OffsetArg1Low));
-        JumpIf(BPF_JMP_JEQ_K, Interop.Libc.SOL_SOCKET, 0, Allow);
-        program.Add(Load(OffsetArg2Low));
-        JumpIf(BPF_JMP_JEQ_K, Interop.Libc.SO_MARK, RefusePermission, Allow);
+        RefuseFastOpenAndMark(Interop.I386SyscallNumbers.SendMsg, Interop.I386SyscallNumbers.SendMmsg, Interop.I386SyscallNumbers.SetSockOpt);
 
         // io_uring has the same numbers on i386 and the same answer.
         JumpIf(BPF_JMP_JGE_K, Interop.I386SyscallNumbers.IoUringSetup, 0, Allow);
