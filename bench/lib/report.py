@@ -544,6 +544,9 @@ a slow minute of the VM costs each workload one round rather than one workload a
   daemon maps it to 10.213.200.1:<pool port>. After connect() the data path is the kernel's own, so
   the difference to direct is the cost of the trapped calls (socket, bind, listen, connect,
   getsockname, getpeername) and of the daemon running beside the apps on the same cores.
+- **ax, AF_INET6 client** (connect only; `ax_inet6` in the records): the same client under ax from an
+  AF_INET6 socket dialling the service's IPv4-mapped address `::ffff:1.1.1.1`, as a dual-stack Go or
+  Node client does; it is routed exactly as the AF_INET one.
 - **1 proxy**: the client connects to an HAProxy 2.6 in TCP mode on 127.0.0.1, which connects to the
   server at the node address.
 - **2 proxies**: client -> client-side HAProxy (127.0.0.1) -> server-side HAProxy (node address) ->
