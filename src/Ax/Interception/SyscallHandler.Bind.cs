@@ -38,7 +38,7 @@ internal sealed partial class SyscallHandler
             return BindIpv6(socket, asked);
         }
 
-        if (socket.IsIpv6 && socket.IsIpv6Only)
+        if (socket.IsIpv6Only)
         {
             return Outcome.Fail(Errno.EINVAL); // an IPv4-mapped address on an IPV6_V6ONLY socket, as inet6_bind says
         }

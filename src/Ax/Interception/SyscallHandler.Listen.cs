@@ -26,13 +26,14 @@ internal sealed partial class SyscallHandler
 
         // An IPv6-only socket never bound: the kernel would autobind it to [::]:ephemeral, which ax serves
         // on the node's IPv6 loopback like any IPv6-only wildcard.
-        if (!bound.IsIpv4 && bound.IsIpv6Any && bound.Port == 0 && socket.IsIpv6Only &&
+        bool ipv6Only = socket.IsIpv6Only;
+        if (!bound.IsIpv4 && bound.IsIpv6Any && bound.Port == 0 && ipv6Only &&
             socket.Bind(bound with { Ipv6 = InetEndpoint.Ipv6Loopback }) != 0)
         {
             return Outcome.Fail(Interop.LastErrno());
         }
 
-        if ((!bound.IsIpv4 && !bound.IsIpv6Any) || socket.IsIpv6Only || (bound.IsIpv4 && bound.V4.IsLoopback))
+        if ((!bound.IsIpv4 && !bound.IsIpv6Any) || ipv6Only || (bound.IsIpv4 && bound.V4.IsLoopback))
         {
             return Outcome.FromResult(Interop.Libc.Listen(socket.Fd, backlog));
         }

@@ -17,9 +17,7 @@ internal sealed partial class SyscallHandler
         if (!real.IsIpv4)
         {
             // An IPv6-only wildcard that ax bound on the node's IPv6 loopback (BindIpv6) reads back as the wildcard.
-            Binding? binding = null;
-            bool ownWildcard = real.IsIpv6Loopback && _node.Bindings.TryGet(real.Port, out binding) && binding!.AppId == _app.Id && binding.OnIpv6Loopback;
-            return Answer(call, socket, ownWildcard ? real with { Ipv6 = UInt128.Zero, Ipv6Port = binding!.VirtualAddr.Port } : real);
+            return Answer(call, socket, TryGetOwnIpv6OnlyPort(real, out ushort asked) ? real with { Ipv6 = UInt128.Zero, Ipv6Port = asked } : real);
         }
 
         return Answer(call, socket, InetEndpoint.FromV4(VirtualLocal(socket, real.V4)));
@@ -37,9 +35,7 @@ internal sealed partial class SyscallHandler
         if (!peer.IsIpv4)
         {
             // The app's own IPv6-only wildcard listener, dialled at [::1]:port, is at [::1]:pool-port.
-            Binding? own = null;
-            bool toOwnWildcard = peer.IsIpv6Loopback && _node.Bindings.TryGet(peer.Port, out own) && own!.OnIpv6Loopback && own.AppId == _app.Id;
-            return Answer(call, socket, toOwnWildcard ? peer with { Ipv6Port = own!.VirtualAddr.Port } : peer);
+            return Answer(call, socket, TryGetOwnIpv6OnlyPort(peer, out ushort dialledPort) ? peer with { Ipv6Port = dialledPort } : peer);
         }
 
         Ipv4Endpoint real = peer.V4;
@@ -62,6 +58,22 @@ internal sealed partial class SyscallHandler
         }
 
         return Answer(call, socket, InetEndpoint.FromV4(shown));
+    }
+
+    /// <summary>
+    /// Whether <paramref name="real"/> is [::1]:pool-port where ax put one of this app's IPv6-only wildcard
+    /// sockets (<see cref="BindIpv6"/>); <paramref name="askedPort"/> is the port the app bound.
+    /// </summary>
+    private bool TryGetOwnIpv6OnlyPort(in InetEndpoint real, out ushort askedPort)
+    {
+        askedPort = 0;
+        if (!real.IsIpv6Loopback || !_node.Bindings.TryGet(real.Port, out Binding? binding) || !binding!.OnIpv6Loopback || binding.AppId != _app.Id)
+        {
+            return false;
+        }
+
+        askedPort = binding.VirtualAddr.Port;
+        return true;
     }
 
     private Ipv4Endpoint VirtualLocal(NodeSocket socket, Ipv4Endpoint real)
