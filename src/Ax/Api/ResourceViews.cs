@@ -1,32 +1,33 @@
+using Ax.Apps;
 using Ax.Contracts;
-using Ax.Interception;
+using Ax.Proxies;
 using Ax.ServiceTable;
 
 namespace Ax.Api;
 
-/// <summary>Turns the daemon's state into the rows the REST API returns.</summary>
-internal sealed class ResourceViews(NodeContext node)
+/// <summary>
+/// Turns the daemon's tables into the rows the REST API returns. Every row names the node that owns it:
+/// services and sockets of the whole cluster are in this node's table; apps are this node's unless the
+/// caller asks for every node's.
+/// </summary>
+internal sealed class ResourceViews(string nodeName, string cluster, AppRegistry apps, ServiceRegistry services, ProxyTable proxies)
 {
-    internal AppInfo[] Apps() =>
-    [
-        .. node.Apps.All.Select(a => new AppInfo(
-            a.Name,
-            a.Id,
-            node.NodeName,
-            node.Cluster,
-            a.IpText,
-            "user",
-            a.Labels.Labels,
-            [.. a.Labels.Zones],
-            a.Pid,
-            a.Command)),
-    ];
+    internal AppInfo[] Apps(bool allNodes = false)
+    {
+        var rows = apps.All.Select(a => Row(a, nodeName));
+        if (allNodes)
+        {
+            rows = rows.Concat(apps.PeerApps.SelectMany(peer => peer.Value.Select(a => Row(a, peer.Key))));
+        }
+
+        return [.. rows.OrderBy(static a => a.NodeId, StringComparer.Ordinal).ThenBy(static a => a.AppId, StringComparer.Ordinal)];
+    }
 
     internal ServerInfo[] Servers() =>
     [
         .. Entries().Select(e => new ServerInfo(
-            node.NodeName,
-            node.Cluster,
+            e.Node,
+            cluster,
             e.AppId,
             Proto(e.Proto),
             e.ServiceAddr.ToString(),
@@ -38,7 +39,7 @@ internal sealed class ResourceViews(NodeContext node)
     [
         .. Entries().Select(e => new SocketInfo(
             e.SocketId.ToString(),
-            node.NodeName,
+            e.Node,
             e.AppId,
             e.Inode,
             Proto(e.Proto),
@@ -47,12 +48,25 @@ internal sealed class ResourceViews(NodeContext node)
             e.Backlog)),
     ];
 
-    internal ProxyInfo[] Proxies() => node.Proxies.List();
+    internal ProxyInfo[] Proxies() => proxies.List();
+
+    private AppInfo Row(AppRecord a, string node) => new(
+        a.Name,
+        a.Id,
+        node,
+        cluster,
+        a.IpText,
+        "user",
+        a.Labels.Labels,
+        [.. a.Labels.Zones],
+        a.Pid,
+        a.Command);
 
     private IEnumerable<ServiceEntry> Entries() =>
-        node.Services.Current.ByInode.Values
+        services.Current.All
             .OrderBy(e => e.ServiceAddr.Address)
             .ThenBy(e => e.ServiceAddr.Port)
+            .ThenBy(e => e.Node, StringComparer.Ordinal)
             .ThenBy(e => e.AppId, StringComparer.Ordinal);
 
     private static string Proto(TransportProtocol proto) => proto == TransportProtocol.Tcp ? "tcp" : "udp";

@@ -17,6 +17,7 @@ internal static class RestApi
     {
         routes.MapGet(Prefix + "/node", () => HttpResponse.Of(node, AxJsonContext.Default.NodeInfo));
         routes.MapGet(Prefix + "/apps", () => HttpResponse.Of(views.Apps(), AxJsonContext.Default.AppInfoArray));
+        routes.MapGet(Prefix + "/cluster/apps", () => HttpResponse.Of(views.Apps(allNodes: true), AxJsonContext.Default.AppInfoArray));
         routes.MapGet(Prefix + "/servers", () => HttpResponse.Of(views.Servers(), AxJsonContext.Default.ServerInfoArray));
         routes.MapGet(Prefix + "/sockets", () => HttpResponse.Of(views.Sockets(), AxJsonContext.Default.SocketInfoArray));
         routes.MapGet(Prefix + "/timings", () => HttpResponse.Of(

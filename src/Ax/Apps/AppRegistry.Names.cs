@@ -16,8 +16,10 @@ internal sealed partial class AppRegistry
 
     private readonly Lock _naming = new();
 
-    /// <summary>Finds the IP of a running app by its --name, case-insensitively.</summary>
-    internal bool TryFindByName(string name, out uint address)
+    /// <summary>Finds the IP of a running app by its --name, case-insensitively: this node's apps first, then the peers'.</summary>
+    internal bool TryFindByName(string name, out uint address) => TryFindLocalByName(name, out address) || TryFindPeerByName(name, out address);
+
+    private bool TryFindLocalByName(string name, out uint address)
     {
         foreach (AppRecord app in _apps.Values)
         {
@@ -44,7 +46,7 @@ internal sealed partial class AppRegistry
         {
             if (!TryFindByName(app.Name, out uint ip))
             {
-                ip = MadeUpAddress(app.Name, new HashSet<uint>(_apps.Values.Select(a => a.Ip)));
+                ip = MadeUpAddress(app.Name, new HashSet<uint>(_apps.Values.Select(a => a.Ip).Concat(Volatile.Read(ref _peers).OwnIps)));
             }
 
             AppRecord added = app with { Ip = ip, HasOwnIp = true };

@@ -16,8 +16,9 @@ internal static class GetCommand
         };
         output.AcceptOnlyFromAmong("table", "wide", "json");
 
+        var allNodes = new Option<bool>("--all-nodes") { Description = "List the apps of every node of the cluster (default: this node's)" };
         var command = new Command("get", "Get active resources");
-        command.Subcommands.Add(Resource("apps", "Applications running under AppSwitch", output, AxJsonContext.Default.AppInfoArray, RenderApps));
+        command.Subcommands.Add(Resource("apps", "Applications running under AppSwitch", output, AxJsonContext.Default.AppInfoArray, RenderApps, allNodes));
         command.Subcommands.Add(Resource("servers", "Services in the service table", output, AxJsonContext.Default.ServerInfoArray, RenderServers));
         command.Subcommands.Add(Resource("sockets", "Sockets AppSwitch bound for applications", output, AxJsonContext.Default.SocketInfoArray, RenderSockets));
         command.Subcommands.Add(Resource("proxies", "Proxies the daemon runs", output, AxJsonContext.Default.ProxyInfoArray, RenderProxies));
@@ -30,13 +31,20 @@ internal static class GetCommand
         string description,
         Option<string> output,
         System.Text.Json.Serialization.Metadata.JsonTypeInfo<T[]> typeInfo,
-        Func<T[], bool, string> render)
+        Func<T[], bool, string> render,
+        Option<bool>? allNodes = null)
     {
         var command = new Command(name, description) { output };
+        if (allNodes is not null)
+        {
+            command.Options.Add(allNodes);
+        }
+
         command.SetAction(async (result, cancellationToken) =>
         {
             var client = new ApiClient(RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)));
-            T[] rows = await client.GetAsync(name, typeInfo, cancellationToken);
+            string path = allNodes is not null && result.GetValue(allNodes) ? "cluster/" + name : name;
+            T[] rows = await client.GetAsync(path, typeInfo, cancellationToken);
             string format = result.GetValue(output)!;
             Console.Out.Write(format == "json" ? JsonSerializer.Serialize(rows, typeInfo) + Environment.NewLine : render(rows, format == "wide"));
             return 0;

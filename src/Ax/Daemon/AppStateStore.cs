@@ -91,9 +91,9 @@ internal sealed class AppStateStore
         }
     }
 
-    internal void SaveServices(ServiceSnapshot snapshot, BindingTable bindings)
+    internal void SaveServices(IReadOnlyDictionary<ulong, ServiceEntry> localRows, BindingTable bindings)
     {
-        var services = snapshot.ByInode.Values.Select(static e => new SavedService(
+        var services = localRows.Values.Select(static e => new SavedService(
             e.AppId,
             e.Proto == TransportProtocol.Tcp ? "tcp" : "udp",
             e.ServiceAddr.ToString(),

@@ -57,7 +57,7 @@ internal static partial class DaemonHost
         File.Delete(apiSocket);
         File.Delete(controlSocket);
 
-        var services = new ServiceRegistry();
+        var services = new ServiceRegistry(nodeName);
         var bindings = new BindingTable();
         var apps = new AppRegistry();
         var vservices = new VServiceRegistry();
@@ -104,7 +104,7 @@ internal static partial class DaemonHost
         VServiceEndpoints.Map(routes, vserviceManager);
 
         var nodeInfo = new NodeInfo(nodeName, options.Cluster, Ipv4Endpoint.FormatAddress(nodeIp), options.Driver, options.RestPort, ports.Text, Environment.ProcessId);
-        RestApi.Map(routes, new ResourceViews(node), nodeInfo);
+        RestApi.Map(routes, new ResourceViews(nodeName, options.Cluster, apps, services, proxies), nodeInfo);
         ILogger apiLogger = loggerFactory.CreateLogger("Ax.Api");
         using var api = new HttpServer(new HttpServerOptions(), ErrorResponses.Guard(routes.Dispatch, apiLogger), apiLogger);
 

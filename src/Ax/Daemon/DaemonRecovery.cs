@@ -73,7 +73,7 @@ internal static partial class DaemonRecovery
                 continue;
             }
 
-            node.Services.Upsert(new ServiceEntry(Guid.NewGuid(), app.Id, proto, serviceAddr.Value, hostAddr.Value, bindAddr.Value, app.Labels, service.Inode, service.Backlog));
+            node.Services.Upsert(new ServiceEntry(Guid.NewGuid(), node.NodeName, app.Id, proto, serviceAddr.Value, hostAddr.Value, bindAddr.Value, app.Labels, service.Inode, service.Backlog));
             count++;
         }
 

@@ -18,7 +18,7 @@ internal sealed partial class ServiceTableSaver : IDisposable
     private readonly AppStateStore _store;
     private readonly ILogger _logger;
     private readonly ITimer _timer;
-    private ServiceSnapshot? _savedSnapshot;
+    private IReadOnlyDictionary<ulong, ServiceEntry>? _savedSnapshot;
     private long _savedBindings = -1;
     private int _running;
 
@@ -40,7 +40,8 @@ internal sealed partial class ServiceTableSaver : IDisposable
 
         try
         {
-            ServiceSnapshot snapshot = _services.Current;
+            // Only this node's rows are saved (peers' copies come back from the peers), so a peer's change writes nothing.
+            IReadOnlyDictionary<ulong, ServiceEntry> snapshot = _services.Local;
             long bindings = _bindings.Version;
             if (ReferenceEquals(snapshot, _savedSnapshot) && bindings == _savedBindings)
             {

@@ -39,9 +39,15 @@ internal static class UdpGuardTargets
             }
         }
 
-        foreach (ServiceEntry entry in services.ByInode.Values)
+        foreach (ServiceEntry entry in services.All)
         {
-            AddVirtual(entry.ServiceAddr.Address);
+            // A service at its node's own address (an app with no IP of its own, here or on a peer) is
+            // at a real host: only its exact ports are ax's.
+            if (entry.HasVirtualAddress)
+            {
+                AddVirtual(entry.ServiceAddr.Address);
+            }
+
             if (entry.Proto == TransportProtocol.Udp)
             {
                 // Exact entries matter where the address is the node's: a service of an app with no IP

@@ -210,6 +210,7 @@ internal sealed partial class SyscallHandler
         var serviceAddr = bindAddr.IsAnyAddress ? bindAddr.WithAddress(_app.Ip) : bindAddr;
         var entry = new ServiceEntry(
             Guid.NewGuid(),
+            _node.NodeName,
             _app.Id,
             proto,
             serviceAddr,

@@ -124,7 +124,7 @@ internal sealed partial class SyscallHandler
         ServiceSnapshot snapshot = _node.Services.Current;
         foreach (ServiceEntry entry in snapshot.Lookup(proto, new Ipv4Endpoint(_app.Ip, asked.Port)))
         {
-            if (entry.AppId == _app.Id && entry.BindAddr.IsAnyAddress)
+            if (entry.AppId == _app.Id && entry.Node == _node.NodeName && entry.BindAddr.IsAnyAddress)
             {
                 listener = entry;
                 return true;
@@ -136,8 +136,8 @@ internal sealed partial class SyscallHandler
             return false;
         }
 
-        // A scan of the table: only loopback connects of apps in the node's namespace get here.
-        foreach (ServiceEntry entry in snapshot.ByInode.Values)
+        // A scan of this node's rows: only loopback connects of apps in the node's namespace get here.
+        foreach (ServiceEntry entry in snapshot.RowsOf(_node.NodeName).Values)
         {
             if (entry.Proto == proto && entry.BindAddr.IsAnyAddress && entry.BindAddr.Port == asked.Port &&
                 entry.Labels.SharesAnyWith(_app.Labels) &&

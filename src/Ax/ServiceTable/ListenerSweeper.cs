@@ -33,8 +33,9 @@ internal sealed partial class ListenerSweeper : IDisposable
 
         try
         {
-            // Nothing to sweep: an idle daemon asks the kernel nothing.
-            if (_services.Current.ByInode.IsEmpty)
+            // Nothing to sweep: an idle daemon asks the kernel nothing. Only this node's rows are judged by
+            // this node's sockets; peers' rows are their owners' to remove.
+            if (_services.Local.Count == 0)
             {
                 return;
             }

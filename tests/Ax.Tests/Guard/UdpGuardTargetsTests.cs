@@ -52,7 +52,7 @@ public sealed class UdpGuardTargetsTests
     [Fact]
     public void Collect_GuardsANodeAddress_ExactlyWhenTheRouterWouldNotLetADatagramGoThereUnrouted()
     {
-        var services = new ServiceRegistry();
+        var services = new ServiceRegistry("node-a");
         services.Upsert(Service(TransportProtocol.Udp, new Ipv4Endpoint(ServerIp, 5300), new Ipv4Endpoint(NodeIp, 40001), inode: 1));
         services.Upsert(Service(TransportProtocol.Tcp, new Ipv4Endpoint(ServerIp, 80), new Ipv4Endpoint(NodeIp, 40002), inode: 2));
         var apps = new AppRegistry();
@@ -75,5 +75,5 @@ public sealed class UdpGuardTargetsTests
     }
 
     private static ServiceEntry Service(TransportProtocol proto, Ipv4Endpoint serviceAddr, Ipv4Endpoint hostAddr, ulong inode) =>
-        new(Guid.NewGuid(), "f0000001", proto, serviceAddr, hostAddr, serviceAddr.WithAddress(0), LabelSet.Default, inode, 0);
+        new(Guid.NewGuid(), "node-a", "f0000001", proto, serviceAddr, hostAddr, serviceAddr.WithAddress(0), LabelSet.Default, inode, 0);
 }

@@ -107,7 +107,7 @@ public sealed class ConnectRouterTests
 
     private static (ConnectRouter Router, ServiceRegistry Services) Router(params ServiceEntry[] servers)
     {
-        var services = new ServiceRegistry();
+        var services = new ServiceRegistry("node-a");
         foreach (var server in servers)
         {
             services.Upsert(server);
@@ -119,7 +119,7 @@ public sealed class ConnectRouterTests
     private static ServiceEntry Server(string labels, ushort hostPort)
     {
         Assert.True(LabelSet.TryParse(labels, out var set, out _));
-        return new ServiceEntry(Guid.NewGuid(), "f0000001", TransportProtocol.Tcp, Vip, new Ipv4Endpoint(NodeIp, hostPort), Vip.WithAddress(0), set, hostPort, 128);
+        return new ServiceEntry(Guid.NewGuid(), "node-a", "f0000001", TransportProtocol.Tcp, Vip, new Ipv4Endpoint(NodeIp, hostPort), Vip.WithAddress(0), set, hostPort, 128);
     }
 
     private static AppRecord Client(string labels)

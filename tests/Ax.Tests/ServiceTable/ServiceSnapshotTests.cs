@@ -42,7 +42,7 @@ public sealed class ServiceSnapshotTests
     [Fact]
     public void Registry_SweepGeneration_ExcludesEntriesMadeAfterIt()
     {
-        var registry = new ServiceRegistry();
+        var registry = new ServiceRegistry("node-a");
         registry.Upsert(Entry(1, 40000));
         long generation = registry.Generation;
         registry.Upsert(Entry(2, 40001));
@@ -50,9 +50,9 @@ public sealed class ServiceSnapshotTests
         var removed = registry.RemoveWhere(e => e.Generation <= generation);
 
         Assert.Equal(1ul, Assert.Single(removed).Inode);
-        Assert.Equal(2ul, Assert.Single(registry.Current.ByInode.Values).Inode);
+        Assert.Equal(2ul, Assert.Single(registry.Current.All).Inode);
     }
 
     private static ServiceEntry Entry(ulong inode, ushort hostPort) =>
-        new(Guid.NewGuid(), "f0000001", TransportProtocol.Tcp, Vip, new Ipv4Endpoint(0x0A000001, hostPort), Vip, LabelSet.Default, inode, 128);
+        new(Guid.NewGuid(), "node-a", "f0000001", TransportProtocol.Tcp, Vip, new Ipv4Endpoint(0x0A000001, hostPort), Vip, LabelSet.Default, inode, 128);
 }
