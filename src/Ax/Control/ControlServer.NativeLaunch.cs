@@ -25,7 +25,7 @@ internal sealed partial class ControlServer
             return null;
         }
 
-        string? resolvConf = options.DnsOverride ? _node.ResolvConf : null;
+        string? resolvConf = options.DnsOverride ? _resolvConf : null;
         byte flags = (byte)((readyNamespace is not null ? NativeLaunch.EnterNamespace : 0) |
                             (resolvConf is not null ? NativeLaunch.OverrideResolver : 0));
         byte[] plan = NativeLaunch.WritePlan(arguments.Length - options.Command.Count, flags, resolvConf);
@@ -68,7 +68,7 @@ internal sealed partial class ControlServer
             }
 
             connection.TrySend(NativeLaunch.WriteAccepted(app!.Id));
-            StartServing(app, listener!, "native");
+            _apps.StartServing(app, listener!, "native");
         }
         finally
         {

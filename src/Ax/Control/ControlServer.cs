@@ -18,16 +18,26 @@ internal sealed partial class ControlServer : IDisposable
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
     private readonly SeqpacketSocket _socket;
-    private readonly NodeContext _node;
+    private readonly AppLifecycle _apps;
+    private readonly uint _nodeIp;
+    private readonly string? _resolvConf;
     private readonly ILogger _logger;
     private readonly NamespacePool? _namespaces;
 
-    internal ControlServer(SeqpacketSocket socket, NodeContext node, NamespacePool? namespaces = null)
+    /// <param name="socket">The listening control socket.</param>
+    /// <param name="apps">Takes each admitted app from here on.</param>
+    /// <param name="nodeIp">The node's address, an app's IP when it has none of its own.</param>
+    /// <param name="resolvConf">The resolv.conf apps get with --dns-override; null when the DNS server is not running.</param>
+    /// <param name="logger">The control socket's logger.</param>
+    /// <param name="namespaces">Ready network namespaces for apps, if the daemon keeps some.</param>
+    internal ControlServer(SeqpacketSocket socket, AppLifecycle apps, uint nodeIp, string? resolvConf, ILogger logger, NamespacePool? namespaces = null)
     {
         _socket = socket;
-        _node = node;
+        _apps = apps;
+        _nodeIp = nodeIp;
+        _resolvConf = resolvConf;
         _namespaces = namespaces;
-        _logger = node.LoggerFactory.CreateLogger("Ax.Control");
+        _logger = logger;
     }
 
     internal void Start() => new Thread(AcceptLoop) { IsBackground = true, Name = "ax-control" }.Start();
@@ -128,16 +138,16 @@ internal sealed partial class ControlServer : IDisposable
         // the launcher enters it instead of making one; without, the launcher makes its own.
         using (OwnedFd? readyNamespace = request.NewNetns ? _namespaces?.TryTake() : null)
         {
-            string reply = Reply(app!.Id, null, Ipv4Endpoint.FormatAddress(_node.NodeIp), _node.ResolvConf);
+            string reply = Reply(app!.Id, null, Ipv4Endpoint.FormatAddress(_nodeIp), _resolvConf);
             connection.TrySend(reply, readyNamespace?.Fd ?? -1);
         }
 
-        StartServing(app, listener!, "full");
+        _apps.StartServing(app, listener!, "full");
     }
 
     /// <summary>
-    /// Checks the request and adds the app, its listener held by the keeper; the caller then answers the
-    /// launcher and calls <see cref="StartServing"/>. False with the reason for the launcher when the app
+    /// Checks the request and hands the app to <see cref="AppLifecycle.Admit"/>; the caller then answers
+    /// the launcher and calls <see cref="AppLifecycle.StartServing"/>. False with the reason for the launcher when the app
     /// is refused.
     /// </summary>
     private bool TryAdmit(
@@ -161,10 +171,9 @@ internal sealed partial class ControlServer : IDisposable
             return false;
         }
 
-        string appId = _node.Apps.NewId();
         var credentials = connection.PeerCredentials();
-        app = new AppRecord(
-            appId,
+        var draft = new AppRecord(
+            string.Empty,
             request.Name ?? $"<{Guid.NewGuid()}>",
             labels!,
             ip,
@@ -175,45 +184,17 @@ internal sealed partial class ControlServer : IDisposable
             Expose = expose,
             SharesNodeNetwork = !request.NewNetns,
         };
-        if (request.Name is not null && request.Ip is null)
-        {
-            app = _node.Apps.AddWithNameAddress(app);
-        }
-        else
-        {
-            _node.Apps.Add(app);
-        }
-
-        // The keeper holds the listener before the app may start; the app's first trapped call then waits
-        // in the kernel until the session reads it.
-        listener = new SeccompListener(listenerFd);
+        (app, listener) = _apps.Admit(draft, listenerFd, madeUpAddress: request.Name is not null && request.Ip is null);
         listenerFd = null;
-        _node.Keeper.Hold(app.Id, listener);
         return true;
-    }
-
-    /// <summary>Starts serving an admitted app, once its launcher has the answer.</summary>
-    private void StartServing(AppRecord app, SeccompListener listener, string launcher)
-    {
-        // Saved before the session starts, so that the session's end (which removes the file and the
-        // keeper's copy) always comes after. A daemon that dies in between restores this app with defaults.
-        if (!_node.State.TrySaveApp(app))
-        {
-            Log.NotSaved(_logger, app.Id);
-        }
-
-        // Should the launcher have died before reading the answer, its listener reports the app gone and
-        // the session ends at once, removing what was added.
-        new AppSession(app, _node, listener).Start();
-        Log.AppStarted(_logger, app.Id, app.Name, app.IpText, launcher, string.Join(' ', app.Command));
     }
 
     private bool TryValidate(RunRequest request, out uint ip, out LabelSet? labels, out List<ExposeRule> expose, out string? problem)
     {
-        ip = _node.NodeIp;
+        ip = _nodeIp;
         labels = LabelSet.Default;
         problem = null;
-        if (!RunValidation.TryParseExpose(request.Expose ?? [], _node.NodeIp, out expose, out problem))
+        if (!RunValidation.TryParseExpose(request.Expose ?? [], _nodeIp, out expose, out problem))
         {
             return false;
         }
@@ -228,7 +209,7 @@ internal sealed partial class ControlServer : IDisposable
             return false;
         }
 
-        if (request.Name is not null && _node.ResolvConf is null)
+        if (request.Name is not null && _resolvConf is null)
         {
             problem = "--name needs the daemon's built-in DNS server, which is not running (the daemon was started with --dns=false, or could not listen; see its log); drop --name or restart the daemon with DNS";
             return false;
@@ -255,12 +236,6 @@ internal sealed partial class ControlServer : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "App {AppId} ({Name}) started on {Ip} by the {Launcher} launcher: {Command}")]
-        internal static partial void AppStarted(ILogger logger, string appId, string name, string ip, string launcher, string command);
-
-        [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "App {AppId}: could not save its description under the run directory; after a daemon restart it is served with defaults")]
-        internal static partial void NotSaved(ILogger logger, string appId);
-
         [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "A native launch could not be planned ({Problem}); the launcher falls back to the full one")]
         internal static partial void PlanFailed(ILogger logger, string problem);
 

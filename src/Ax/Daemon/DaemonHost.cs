@@ -76,10 +76,9 @@ internal static partial class DaemonHost
         // Attached before the UDP send guard (below), so that a reply to a client's IP is turned into
         // one to the node address before the guard judges it (PeerAddresses/PeerAddressRewriter.cs).
         using PeerAddressRewriter? peerAddresses = PeerAddressRewriter.Start(nodeIp, options.RunDir, apps, socketGuard?.Maps, loggerFactory.CreateLogger("Ax.PeerAddresses"));
-        var node = new NodeContext
+        var interception = new InterceptionContext
         {
             NodeName = nodeName,
-            Cluster = options.Cluster,
             NodeIp = nodeIp,
             Ports = ports,
             Services = services,
@@ -90,13 +89,11 @@ internal static partial class DaemonHost
             PeerAddresses = peerAddresses,
             Waiter = waiter,
             LoggerFactory = loggerFactory,
-            ResolvConf = dns is null ? null : ResolvConf.Write(options.RunDir, dns.Options),
-            Keeper = keeper,
-            State = state,
             VServices = vservices,
-            Proxies = proxies,
             GuardMaps = socketGuard?.Maps,
         };
+        var lifecycle = new AppLifecycle(interception, keeper, state, loggerFactory.CreateLogger("Ax.Apps"));
+        string? resolvConf = dns is null ? null : ResolvConf.Write(options.RunDir, dns.Options);
         var resources = new DaemonState(options.RunDir, logger);
         var vserviceManager = new VServiceManager(vservices, router, proxies, nodeIp, resources, loggerFactory.CreateLogger("Ax.VServices"));
         vserviceManager.Restore();
@@ -117,7 +114,7 @@ internal static partial class DaemonHost
         Interop.Libc.Chmod(controlSocket, 0x1b6 /* 0666 */);
         using var namespaces = new NamespacePool(loggerFactory.CreateLogger("Ax.Control"));
         namespaces.Start();
-        using var control = new ControlServer(controlListener!, node, namespaces);
+        using var control = new ControlServer(controlListener!, lifecycle, nodeIp, resolvConf, loggerFactory.CreateLogger("Ax.Control"), namespaces);
         using var sweeper = new ListenerSweeper(services, bindings, loggerFactory.CreateLogger("Ax.ServiceTable"), TimeProvider.System, ListenerSweeper.DefaultPeriod);
 
         try
@@ -163,7 +160,7 @@ internal static partial class DaemonHost
         }
         else
         {
-            DaemonRecovery.Restore(node, state, keeper.TakeAll(), logger);
+            lifecycle.Restore(keeper.TakeAll());
         }
 
         // Started only now, so it cannot overwrite the saved table before the restore has read it.

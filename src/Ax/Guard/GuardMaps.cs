@@ -20,7 +20,7 @@ namespace Ax.Guard;
 /// predecessor left behind (which the keeper holds until the new ones are attached) let it through.</item>
 /// </list>
 /// A restarted daemon must find the same maps, or the sockets its predecessor made (restored with
-/// the apps, Daemon/DaemonRecovery.cs) would be unmarked. Their ids are kept in run-dir/guard-maps;
+/// the apps, Apps/AppLifecycle.Restore.cs) would be unmarked. Their ids are kept in run-dir/guard-maps;
 /// the maps themselves stay alive while anything holds them: the old daemon's programs, which the
 /// keeper keeps attached while no daemon runs (Keeper/KeeperHost.cs). A map found by id is checked
 /// for its type, sizes and name before it is used; where none is found, fresh ones are made.

@@ -34,8 +34,9 @@ internal sealed partial class AppSession
     private const int HelperActive = 2;
 
     private readonly AppRecord _app;
-    private readonly NodeContext _node;
+    private readonly InterceptionContext _node;
     private readonly SeccompListener _listener;
+    private readonly Action<AppRecord> _ended;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _helperWake = new(0);
     private int _orphansPending;
@@ -46,12 +47,14 @@ internal sealed partial class AppSession
     private long _nextBacklogCheck;
     private volatile bool _gone;
 
+    /// <param name="ended">Told once, when every task of the app has exited (the app's owner removes what it added).</param>
     /// <param name="restored">True for an app taken back from the keeper after a daemon restart.</param>
-    internal AppSession(AppRecord app, NodeContext node, SeccompListener listener, bool restored = false)
+    internal AppSession(AppRecord app, InterceptionContext node, SeccompListener listener, Action<AppRecord> ended, bool restored = false)
     {
         _app = app;
         _node = node;
         _listener = listener;
+        _ended = ended;
         _orphansPending = restored ? 1 : 0;
         _logger = node.LoggerFactory.CreateLogger("Ax.Interception");
     }
@@ -261,21 +264,13 @@ internal sealed partial class AppSession
 
     private void End()
     {
-        _node.Keeper.Drop(_app.Id);
-        _node.State.DeleteApp(_app.Id);
-        _node.Apps.Remove(_app.Id);
-        _node.Services.RemoveWhere(e => e.AppId == _app.Id);
-        _node.Bindings.RemoveApp(_app.Id);
+        _ended(_app);
         _listener.Dispose();
         _helperWake.Dispose();
-        Log.AppExited(_logger, _app.Id, _app.Name);
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "App {AppId} ({Name}) has exited; its services are removed")]
-        internal static partial void AppExited(ILogger logger, string appId, string name);
-
         [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "App {AppId}: receiving a notification failed with {Error}; the app is no longer served")]
         internal static partial void ReceiveFailed(ILogger logger, string appId, string error);
 

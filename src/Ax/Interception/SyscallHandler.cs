@@ -11,12 +11,12 @@ namespace Ax.Interception;
 internal sealed partial class SyscallHandler : IDisposable
 {
     private readonly AppRecord _app;
-    private readonly NodeContext _node;
+    private readonly InterceptionContext _node;
     private readonly SeccompListener _listener;
     private readonly AppDescriptors _descriptors = new();
     private readonly ILogger _logger;
 
-    internal SyscallHandler(AppRecord app, NodeContext node, SeccompListener listener, ILogger logger)
+    internal SyscallHandler(AppRecord app, InterceptionContext node, SeccompListener listener, ILogger logger)
     {
         _app = app;
         _node = node;

@@ -1,26 +1,26 @@
 using Ax.Apps;
-using Ax.Daemon;
-using Ax.Keeper;
 using Ax.Policy;
-using Ax.Proxies;
 using Ax.ServiceTable;
 using Ax.VServices;
 using Microsoft.Extensions.Logging;
 
 namespace Ax.Interception;
 
-/// <summary>The node-wide state every app's handler shares.</summary>
-internal sealed class NodeContext
+/// <summary>
+/// What the handlers of apps' trapped calls read and write, shared by every app's session: the node's
+/// identity, its tables, the router, and where servers learn what their clients are shown as. App
+/// admission, restore and teardown are not here: <see cref="AppLifecycle"/> owns them.
+/// </summary>
+internal sealed class InterceptionContext
 {
     internal required string NodeName { get; init; }
-
-    internal required string Cluster { get; init; }
 
     /// <summary>The node's address (--node-interface): app sockets are bound to it.</summary>
     internal required uint NodeIp { get; init; }
 
     internal required PortPool Ports { get; init; }
 
+    /// <summary>The cluster's service table; the handlers write this node's rows.</summary>
     internal required ServiceRegistry Services { get; init; }
 
     internal required BindingTable Bindings { get; init; }
@@ -38,23 +38,11 @@ internal sealed class NodeContext
 
     internal required ILoggerFactory LoggerFactory { get; init; }
 
-    /// <summary>The resolv.conf apps get with --dns-override (run-dir/resolv.conf); null when the DNS server is not running.</summary>
-    internal string? ResolvConf { get; init; }
-
-    /// <summary>Holds each app's listener while the daemon restarts.</summary>
-    internal required KeeperClient Keeper { get; init; }
-
-    /// <summary>What a restarted daemon needs to know about the running apps.</summary>
-    internal required AppStateStore State { get; init; }
-
     /// <summary>The vservices (ax create vservice); the router reads the same registry.</summary>
     internal VServiceRegistry VServices { get; init; } = new();
 
     /// <summary>Which vIP:vport each client connection made through a vservice dialled, for getpeername.</summary>
     internal VServiceClientMap VServiceClients { get; init; } = new();
-
-    /// <summary>The TCP proxies the daemon runs (external vservices), listed by ax get proxies.</summary>
-    internal ProxyTable Proxies { get; init; } = new();
 
     /// <summary>The guard's maps, where every app socket is marked as the daemon makes it; null where the kernel cannot run the guard.</summary>
     internal Guard.GuardMaps? GuardMaps { get; init; }

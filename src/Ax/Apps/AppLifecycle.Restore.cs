@@ -6,7 +6,7 @@ using Ax.Policy;
 using Ax.ServiceTable;
 using Microsoft.Extensions.Logging;
 
-namespace Ax.Daemon;
+namespace Ax.Apps;
 
 /// <summary>
 /// A daemon started after another one died (or was stopped) takes the apps back: the keeper returns each
@@ -14,9 +14,9 @@ namespace Ax.Daemon;
 /// where its socket still listens (/proc/net/tcp, /proc/net/udp of the node namespace). The port pool
 /// needs nothing: it only proposes ports and the kernel refuses those still bound (EADDRINUSE).
 /// </summary>
-internal static partial class DaemonRecovery
+internal sealed partial class AppLifecycle
 {
-    internal static void Restore(NodeContext node, AppStateStore store, List<(string AppId, OwnedFd Listener)> held, ILogger logger)
+    internal void Restore(List<(string AppId, OwnedFd Listener)> held)
     {
         var sessions = new List<AppSession>();
         var restored = new Dictionary<string, AppRecord>(StringComparer.Ordinal);
@@ -30,16 +30,16 @@ internal static partial class DaemonRecovery
 
             // Without its saved description (lost, unreadable) the app is still served, with defaults:
             // better than cutting it off.
-            AppRecord app = store.LoadApp(appId) ?? new AppRecord(appId, $"<{appId}>", LabelSet.Default, node.NodeIp, false, 0, []);
+            AppRecord app = state.LoadApp(appId) ?? new AppRecord(appId, $"<{appId}>", LabelSet.Default, interception.NodeIp, false, 0, []);
             var listener = new SeccompListener(fd);
-            node.Apps.Add(app);
-            node.Keeper.Track(appId, listener);
+            Apps.Add(app);
+            keeper.Track(appId, listener);
             restored[appId] = app;
-            sessions.Add(new AppSession(app, node, listener, restored: true));
+            sessions.Add(new AppSession(app, interception, listener, End, restored: true));
         }
 
-        store.ForgetAppsExcept(restored.Keys.ToHashSet(StringComparer.Ordinal));
-        int services = RestoreServices(node, store.LoadServices(), restored);
+        state.ForgetAppsExcept(restored.Keys.ToHashSet(StringComparer.Ordinal));
+        int services = RestoreServices(state.LoadServices(), restored);
         foreach (AppSession session in sessions)
         {
             session.Start();
@@ -51,7 +51,7 @@ internal static partial class DaemonRecovery
         }
     }
 
-    private static int RestoreServices(NodeContext node, SavedServiceTable saved, Dictionary<string, AppRecord> apps)
+    private int RestoreServices(SavedServiceTable saved, Dictionary<string, AppRecord> apps)
     {
         HashSet<ulong> tcp = LiveSockets.ListeningTcpInodes();
         HashSet<ulong> udp = LiveSockets.UdpInodes();
@@ -73,7 +73,7 @@ internal static partial class DaemonRecovery
                 continue;
             }
 
-            node.Services.Upsert(new ServiceEntry(Guid.NewGuid(), node.NodeName, app.Id, proto, serviceAddr.Value, hostAddr.Value, bindAddr.Value, app.Labels, service.Inode, service.Backlog));
+            interception.Services.Upsert(new ServiceEntry(Guid.NewGuid(), interception.NodeName, app.Id, proto, serviceAddr.Value, hostAddr.Value, bindAddr.Value, app.Labels, service.Inode, service.Backlog));
             count++;
         }
 
@@ -82,7 +82,7 @@ internal static partial class DaemonRecovery
             if (binding is not null && apps.ContainsKey(binding.AppId) && binding.HostPort is > 0 and <= ushort.MaxValue &&
                 Ipv4Endpoint.TryParse(binding.VirtualAddr, out Ipv4Endpoint? virtualAddr))
             {
-                node.Bindings.Set((ushort)binding.HostPort, new Binding(binding.AppId, virtualAddr.Value));
+                interception.Bindings.Set((ushort)binding.HostPort, new Binding(binding.AppId, virtualAddr.Value));
             }
         }
 
