@@ -14,6 +14,12 @@ internal sealed record ExposeRule(ushort InternalPort, uint? NodeAddress, ushort
 {
     internal const string Usage = "give internal-port:host-port, internal-port:node-IP:node-port or internal-port:0.0.0.0:node-port, as in 8000:9999";
 
+    /// <summary>
+    /// True when an app running on the node at <paramref name="nodeIp"/> binds this port there itself: always,
+    /// but for a rule naming another node, which that node serves (Proxies/RemoteExposures.cs).
+    /// </summary>
+    internal bool IsBoundOn(uint nodeIp) => NodeAddress is null || NodeAddress == Ipv4Endpoint.Any || NodeAddress == nodeIp;
+
     /// <summary>Parses one rule: <c>8000:9999</c>, <c>8000:192.168.0.10:10000</c> or <c>8000:0.0.0.0:10000</c>.</summary>
     internal static bool TryParse(string text, [NotNullWhen(true)] out ExposeRule? rule, [NotNullWhen(false)] out string? problem)
     {

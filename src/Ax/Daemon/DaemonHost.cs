@@ -165,6 +165,8 @@ internal static partial class DaemonHost
 
         // Started only now, so it cannot overwrite the saved table before the restore has read it.
         using var saver = new ServiceTableSaver(services, bindings, state, logger, TimeProvider.System, ServiceTableSaver.DefaultPeriod);
+        // Ports apps on other nodes expose on this node (--expose internal:0.0.0.0:port); none on a lone node.
+        using var remoteExposures = new RemoteExposures(nodeName, nodeIp, apps, services, proxies, loggerFactory.CreateLogger("Ax.Proxies"));
         keeper.StartWatching();
         control.Start();
         Log.Started(logger, nodeName, Ipv4Endpoint.FormatAddress(nodeIp), options.RunDir, options.RestPort, ports.Text);

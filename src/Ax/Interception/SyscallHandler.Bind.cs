@@ -126,7 +126,7 @@ internal sealed partial class SyscallHandler
     /// </summary>
     private Errno BindToPool(NodeSocket socket, Ipv4Endpoint requested, out ushort hostPort)
     {
-        if (requested.Port != 0 && _app.ExposeFor(requested.Port) is { } rule)
+        if (requested.Port != 0 && _app.ExposeFor(requested.Port) is { } rule && rule.IsBoundOn(_node.NodeIp))
         {
             return BindExposed(socket, requested, rule, out hostPort);
         }
