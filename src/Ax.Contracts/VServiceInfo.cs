@@ -11,6 +11,7 @@ namespace Ax.Contracts;
 /// <param name="Backends">IPv4 addresses (the ax services there, on the application port) or ip:port pairs.</param>
 /// <param name="External">True when the vservice is also served on the node's IP for clients not under ax.</param>
 /// <param name="SourceIp">The host address the node's proxy dials backends from, if any.</param>
+/// <param name="Node">The node that created it (set by the daemon; ignored in a request).</param>
 public sealed record VServiceInfo(
     string Name,
     string? LbType,
@@ -18,4 +19,5 @@ public sealed record VServiceInfo(
     IReadOnlyList<VServicePort> Ports,
     IReadOnlyList<string> Backends,
     bool External = false,
-    string? SourceIp = null);
+    string? SourceIp = null,
+    string? Node = null);

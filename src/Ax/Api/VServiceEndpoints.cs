@@ -31,9 +31,11 @@ internal static class VServiceEndpoints
                 _ => HttpResponse.Error(400, problem!),
             };
         });
-        routes.Map("DELETE", Path + "/{name}", (_, values) => vservices.TryDelete(values[0])
+        routes.Map("DELETE", Path + "/{name}", (_, values) => vservices.TryDelete(values[0], out string? problem)
             ? HttpResponse.NoContent()
-            : HttpResponse.Error(404, $"no vservice named '{values[0]}'; 'ax get vservices' lists them"));
+            : problem is not null
+                ? HttpResponse.Error(409, problem)
+                : HttpResponse.Error(404, $"no vservice named '{values[0]}'; 'ax get vservices' lists them"));
     }
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ");

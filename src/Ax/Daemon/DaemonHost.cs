@@ -95,7 +95,7 @@ internal static partial class DaemonHost
         var lifecycle = new AppLifecycle(interception, keeper, state, loggerFactory.CreateLogger("Ax.Apps"));
         string? resolvConf = dns is null ? null : ResolvConf.Write(options.RunDir, dns.Options);
         var resources = new DaemonState(options.RunDir, logger);
-        var vserviceManager = new VServiceManager(vservices, router, proxies, nodeIp, resources, loggerFactory.CreateLogger("Ax.VServices"));
+        var vserviceManager = new VServiceManager(vservices, router, proxies, nodeIp, resources, loggerFactory.CreateLogger("Ax.VServices"), nodeName);
         vserviceManager.Restore();
         var routes = new HttpRouter(RestApi.NoRoute);
         VServiceEndpoints.Map(routes, vserviceManager);

@@ -25,6 +25,9 @@ internal sealed class VService
 
     internal string Name { get; }
 
+    /// <summary>The node whose daemon created it, the only one that changes or deletes it; every node serves it.</summary>
+    internal string Node { get; init; } = string.Empty;
+
     internal LbType LbType { get; }
 
     internal uint Vip { get; }
@@ -54,6 +57,9 @@ internal sealed class VService
         return (int)((uint)Interlocked.Increment(ref _cursor) % (uint)count);
     }
 
+    /// <summary>The same vservice, owned by <paramref name="node"/>.</summary>
+    internal VService OwnedBy(string node) => new(Name, LbType, Vip, Ports, Backends, External, SourceIp) { Node = node };
+
     internal VServiceInfo ToInfo() => new(
         Name,
         LbType.ToString(),
@@ -61,5 +67,6 @@ internal sealed class VService
         [.. Ports.Select(p => new VServicePort(p.VirtualPort, p.AppPort))],
         [.. Backends.Select(b => b.ToString())],
         External,
-        SourceIp == 0 ? null : Ipv4Endpoint.FormatAddress(SourceIp));
+        SourceIp == 0 ? null : Ipv4Endpoint.FormatAddress(SourceIp),
+        Node.Length == 0 ? null : Node);
 }

@@ -11,7 +11,9 @@ namespace Ax.VServices;
 
 /// <summary>
 /// Creates and deletes vservices for the REST API: validates, starts the node proxies of an external
-/// vservice (all or none), publishes it to the router, and saves the set under run-dir/state.
+/// vservice (all or none), publishes it to the router, and saves the set under run-dir/state. A vservice
+/// belongs to the node that created it; the table sync brings every other node's (<see cref="ApplyPeer"/>),
+/// so each is routed, resolved and, when external, served on every node of the cluster.
 /// </summary>
 internal sealed partial class VServiceManager
 {
@@ -23,11 +25,14 @@ internal sealed partial class VServiceManager
     private readonly ConnectRouter _router;
     private readonly ProxyTable _proxies;
     private readonly uint _nodeIp;
+    private readonly string _localNode;
     private readonly DaemonState? _state;
     private readonly ILogger _logger;
+    private readonly Dictionary<string, Dictionary<string, (VServiceInfo Spec, VService VService)>> _peerSpecs = new(StringComparer.Ordinal);
 
-    internal VServiceManager(VServiceRegistry registry, ConnectRouter router, ProxyTable proxies, uint nodeIp, DaemonState? state, ILogger logger)
+    internal VServiceManager(VServiceRegistry registry, ConnectRouter router, ProxyTable proxies, uint nodeIp, DaemonState? state, ILogger logger, string localNode = "")
     {
+        _localNode = localNode;
         _registry = registry;
         _router = router;
         _proxies = proxies;
@@ -39,14 +44,26 @@ internal sealed partial class VServiceManager
     internal VServiceInfo[] List() =>
         [.. _registry.Current.ByName.Values.OrderBy(static v => v.Name, StringComparer.OrdinalIgnoreCase).Select(static v => v.ToInfo())];
 
+    /// <summary>This node's own vservices, which it saves and publishes to its peers.</summary>
+    internal VServiceInfo[] ListLocal() =>
+        [.. _registry.Current.ByName.Values.Where(v => v.Node == _localNode).OrderBy(static v => v.Name, StringComparer.OrdinalIgnoreCase).Select(static v => v.ToInfo())];
+
     internal CreateOutcome TryCreate(VServiceInfo? spec, out VServiceInfo? created, out string? problem) =>
         TryCreate(spec, save: true, out created, out problem);
 
-    internal bool TryDelete(string name)
+    /// <summary>Deletes a vservice of this node; false when there is none by that name, or (with the reason) when another node owns it.</summary>
+    internal bool TryDelete(string name, out string? problem)
     {
+        problem = null;
         List<TcpProxy>? proxies;
         lock (_lock)
         {
+            if (_registry.Current.ByName.TryGetValue(name, out VService? found) && found.Node != _localNode)
+            {
+                problem = $"vservice '{found.Name}' was created on node {found.Node}, which alone may delete it; run 'ax delete vservice {found.Name}' there";
+                return false;
+            }
+
             if (!_registry.TryRemove(name, out VService? removed))
             {
                 return false;
@@ -100,6 +117,8 @@ internal sealed partial class VServiceManager
             return CreateOutcome.Invalid;
         }
 
+        vservice = vservice.OwnedBy(_localNode);
+
         if (vservice.SourceIp != 0 && !IsNodeAddress(vservice.SourceIp))
         {
             problem = $"invalid --source-ip '{Ipv4Endpoint.FormatAddress(vservice.SourceIp)}': it is not an address of this node; give one the node has, or leave it out";
@@ -145,6 +164,102 @@ internal sealed partial class VServiceManager
         return CreateOutcome.Created;
     }
 
+    /// <summary>
+    /// Makes <paramref name="node"/>'s vservices here exactly <paramref name="specs"/> (that peer's latest
+    /// copy; empty when it left): routed and resolved here, external ones served on this node's IP too.
+    /// A spec that does not validate, or clashes with a vservice here, is logged and left out.
+    /// </summary>
+    internal void ApplyPeer(string node, IReadOnlyList<VServiceInfo> specs)
+    {
+        if (node == _localNode)
+        {
+            return;
+        }
+
+        var stop = new List<TcpProxy>();
+        lock (_lock)
+        {
+            Dictionary<string, (VServiceInfo Spec, VService VService)> before = _peerSpecs.GetValueOrDefault(node) ?? new(StringComparer.OrdinalIgnoreCase);
+            var now = new Dictionary<string, (VServiceInfo Spec, VService VService)>(StringComparer.OrdinalIgnoreCase);
+            foreach (VServiceInfo spec in specs)
+            {
+                string key = spec.Name ?? string.Empty;
+                if (before.TryGetValue(key, out var kept) && SameSpec(kept.Spec, spec))
+                {
+                    now[key] = kept; // unchanged: keeps its round-robin cursor and its proxies
+                    continue;
+                }
+
+                // A peer's --source-ip is an address of that node, not of this one: proxies here dial from the kernel's choice.
+                if (!VServiceValidation.TryCreate(spec with { SourceIp = null, Node = null }, out VService? vservice, out string? problem))
+                {
+                    Log.PeerRefused(_logger, spec.Name ?? "(unnamed)", node, problem);
+                    continue;
+                }
+
+                now[key] = (spec, vservice.OwnedBy(node));
+            }
+
+            foreach ((string name, var old) in before)
+            {
+                if (!now.TryGetValue(name, out var current) || !ReferenceEquals(current.VService, old.VService))
+                {
+                    StopProxies(old.VService.Name, stop);
+                }
+            }
+
+            _registry.ReplacePeer(node, [.. now.Values.Select(static v => v.VService)], out var refused);
+            foreach ((VService vservice, string problem) in refused)
+            {
+                now.Remove(vservice.Name);
+                Log.PeerRefused(_logger, vservice.Name, node, problem);
+            }
+
+            foreach ((VServiceInfo _, VService vservice) in now.Values)
+            {
+                if (vservice.External && !_proxiesByName.ContainsKey(vservice.Name))
+                {
+                    var started = new List<TcpProxy>();
+                    if (!TryStartProxies(vservice, started, out string? problem))
+                    {
+                        started.ForEach(static p => p.Dispose());
+                        Log.PeerRefused(_logger, vservice.Name, node, problem);
+                        continue;
+                    }
+
+                    _proxiesByName[vservice.Name] = started;
+                    started.ForEach(_proxies.Add);
+                }
+            }
+
+            if (now.Count == 0)
+            {
+                _peerSpecs.Remove(node);
+            }
+            else
+            {
+                _peerSpecs[node] = now;
+            }
+        }
+
+        foreach (TcpProxy proxy in stop)
+        {
+            _proxies.Remove(proxy);
+            proxy.Dispose();
+        }
+    }
+
+    private void StopProxies(string name, List<TcpProxy> stop)
+    {
+        if (_proxiesByName.Remove(name, out List<TcpProxy>? proxies))
+        {
+            stop.AddRange(proxies);
+        }
+    }
+
+    private static bool SameSpec(VServiceInfo a, VServiceInfo b) =>
+        System.Text.Json.JsonSerializer.Serialize(a, AxJsonContext.Default.VServiceInfo) == System.Text.Json.JsonSerializer.Serialize(b, AxJsonContext.Default.VServiceInfo);
+
     /// <summary>An external vservice: one proxy per virtual port on node-IP:vport, picking backends as the router does.</summary>
     private bool TryStartProxies(VService vservice, List<TcpProxy> started, [NotNullWhen(false)] out string? problem)
     {
@@ -187,7 +302,7 @@ internal sealed partial class VServiceManager
         }
     }
 
-    private void Save() => _state?.Save(StateName, List(), AxJsonContext.Default.VServiceInfoArray);
+    private void Save() => _state?.Save(StateName, ListLocal(), AxJsonContext.Default.VServiceInfoArray);
 
     private static partial class Log
     {
@@ -202,5 +317,8 @@ internal sealed partial class VServiceManager
 
         [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "saved vservice {Name} not restored: {Problem}")]
         internal static partial void NotRestored(ILogger logger, string name, string problem);
+
+        [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "vservice {Name} of node {Node} is not served here: {Problem}")]
+        internal static partial void PeerRefused(ILogger logger, string name, string node, string problem);
     }
 }

@@ -37,6 +37,39 @@ internal sealed class VServiceRegistry : INameSource
         return true;
     }
 
+    /// <summary>
+    /// Makes <paramref name="node"/>'s vservices exactly <paramref name="vservices"/> (a peer's latest copy). One
+    /// that clashes with a vservice of another node (two nodes created the same name at once) is left out
+    /// and returned in <paramref name="refused"/>, with the reason.
+    /// </summary>
+    internal void ReplacePeer(string node, IReadOnlyList<VService> vservices, out List<(VService VService, string Problem)> refused)
+    {
+        refused = [];
+        lock (_writeLock)
+        {
+            VServiceSnapshot next = _snapshot;
+            foreach (VService old in _snapshot.ByName.Values.Where(v => v.Node == node))
+            {
+                next = next.Without(old);
+            }
+
+            foreach (VService vservice in vservices)
+            {
+                if (Conflict(next, vservice) is { } problem)
+                {
+                    refused.Add((vservice, problem));
+                    continue;
+                }
+
+                next = next.With(vservice);
+            }
+
+            Volatile.Write(ref _snapshot, next);
+        }
+
+        Changed?.Invoke();
+    }
+
     /// <summary>The reason <paramref name="vservice"/> cannot be added now, or null.</summary>
     internal string? Conflict(VService vservice) => Conflict(Current, vservice);
 
@@ -73,7 +106,9 @@ internal sealed class VServiceRegistry : INameSource
     {
         if (snapshot.ByName.ContainsKey(vservice.Name))
         {
-            return $"a vservice named '{vservice.Name}' already exists; delete it first with 'ax delete vservice {vservice.Name}' or choose another name";
+            VService existing = snapshot.ByName[vservice.Name];
+            string where = existing.Node.Length == 0 || existing.Node == vservice.Node ? string.Empty : $" (created on node {existing.Node})";
+            return $"a vservice named '{vservice.Name}' already exists{where}; delete it first with 'ax delete vservice {vservice.Name}' or choose another name";
         }
 
         foreach (VServicePortMap port in vservice.Ports)
