@@ -27,7 +27,7 @@ public sealed class PeerAddressProgramTests
     {
         using OwnedFd map = CreateMap();
 
-        BpfInsn[] instructions = PeerAddressProgram.Build(Enum.Parse<PeerAddressProgram.Hook>(hook), NodeIp, map.Fd, markerMapFd: map.Fd); // any socket storage map stands for the marker
+        BpfInsn[] instructions = PeerAddressProgram.Build(Enum.Parse<PeerAddressProgram.Hook>(hook), NodeIp, map.Fd, markerMapFd: map.Fd, peerMapFd: map.Fd); // any socket storage map stands for the marker and the peer map
         Errno error = BpfSyscall.TryLoadSockAddrProgram("ax_test", instructions, attachType, out OwnedFd? program, out string log);
         using (program)
         {
