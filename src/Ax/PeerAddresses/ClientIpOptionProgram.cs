@@ -34,7 +34,10 @@ namespace Ax.PeerAddresses;
 /// ax's (kind 254, ax's ExID, 8 bytes long), writes the IP into the accepted socket's entry, which the
 /// getpeername program (<see cref="PeerAddressProgram"/>) reads first. A SYN without it (a plain
 /// client, a node without the program, a syncookie, which saves no SYN) leaves the entry 0 and the
-/// address as the kernel has it. The saved SYN (its IP and TCP headers, under 128 bytes) stays with the
+/// address as the kernel has it. No race with the server: the child is queued for accept still locked by
+/// the softirq that makes it (sk_clone_lock) until that has run PASSIVE_ESTABLISHED_CB
+/// (tcp_child_process), and inet_getname, which accept and getpeername use, takes the socket lock first
+/// (net/ipv4/af_inet.c). The saved SYN (its IP and TCP headers, under 128 bytes) stays with the
 /// accepted socket until it closes (tcp_saved_syn_free).
 /// </para>
 /// <para>

@@ -25,6 +25,12 @@ namespace Ax.PeerAddresses;
 /// without an IP of its own) leaves the address as it is.
 /// </para>
 /// <para>
+/// A client on another node is in no hash table here. Its SYN carried its IP in a TCP option instead,
+/// which the sock_ops program (<see cref="ClientIpOptionProgram"/>) wrote into the accepted socket's
+/// own entry of the peer-IP map: the getpeername programs look there first, and a non-zero entry is the
+/// answer, whatever the address.
+/// </para>
+/// <para>
 /// A UDP server answers the address it was shown, so a third program (UDP4_SENDMSG) turns a datagram
 /// from an app socket to such a client IP back into one to the node IP, when the socket that holds the
 /// node port is the client with that IP (exactly: a closed client's port shows nothing, and a port

@@ -13,7 +13,10 @@ namespace Ax.PeerAddresses;
 /// Makes accept(), getpeername() and recvfrom() on an ax server show an ax client's own IP, without a
 /// trap on the data path: owns the socket storage map in which the daemon notes each client socket's
 /// IP, and the programs (<see cref="PeerAddressProgram"/>) that read it, attached to this daemon's
-/// cgroup, where every app socket belongs. Replaces <see cref="ClientAddressMap"/> where it runs: the
+/// cgroup, where every app socket belongs; and, for clients on other nodes, the sock_ops program that
+/// carries that IP in the client's SYN into the peer-IP map of the socket its server accepts
+/// (<see cref="ClientIpOptionProgram"/>; where it cannot load, servers here see those clients at their
+/// node address, and nothing else changes). Replaces <see cref="ClientAddressMap"/> where it runs: the
 /// kernel frees a socket's entry with the socket, so the record needs no bound, no eviction and no
 /// wait for a client whose connect is still in flight.
 /// <para>
