@@ -42,12 +42,15 @@ public sealed class ClientIpOptionTests : IDisposable
             using (cgroup)
             {
                 Assert.Null(PeerAddressRewriter.TryAttachOption(cgroup, _clients, _peers, _marker, _links));
-                BpfInsn[] getPeerName = PeerAddressProgram.Build(PeerAddressProgram.Hook.GetPeerName4, Address(NodeB), _clients.Fd, _marker.Fd, _peers.Fd);
-                Assert.Equal(Errno.None, BpfSyscall.TryLoadSockAddrProgram("ax_test_peer4", getPeerName, BPF_CGROUP_INET4_GETPEERNAME, out OwnedFd? program, out string log));
-                using (program)
+                foreach (var (hook, attachType) in new[] { (PeerAddressProgram.Hook.GetPeerName4, BPF_CGROUP_INET4_GETPEERNAME), (PeerAddressProgram.Hook.GetPeerName6, BPF_CGROUP_INET6_GETPEERNAME) })
                 {
-                    Assert.True(BpfSyscall.TryLinkCgroup(program!, cgroup, BPF_CGROUP_INET4_GETPEERNAME, out OwnedFd? link) == Errno.None, log);
-                    _links.Add(link!);
+                    BpfInsn[] getPeerName = PeerAddressProgram.Build(hook, Address(NodeB), _clients.Fd, _marker.Fd, _peers.Fd);
+                    Assert.Equal(Errno.None, BpfSyscall.TryLoadSockAddrProgram("ax_test_peer", getPeerName, attachType, out OwnedFd? program, out string log));
+                    using (program)
+                    {
+                        Assert.True(BpfSyscall.TryLinkCgroup(program!, cgroup, attachType, out OwnedFd? link) == Errno.None, log);
+                        _links.Add(link!);
+                    }
                 }
             }
         }
@@ -77,6 +80,25 @@ public sealed class ClientIpOptionTests : IDisposable
             Assert.Equal(new Ipv4Endpoint(ShownIp, clientPort), peer);
             Assert.Equal(new Ipv4Endpoint(ShownIp, clientPort), PeerName(accepted));
         }
+    }
+
+    [Fact]
+    public void ADualStackAppListener_ShowsAnAppClientOnAnotherNode_AtItsIpv4MappedIp()
+    {
+        using Socket listener = InNamespace(NodeB, () => new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true });
+        Mark(listener);
+        listener.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
+        listener.Listen(8);
+        using Socket client = NodeA.CreateSocket();
+        Mark(client);
+        RecordClient(client, ShownIp);
+
+        client.Connect(new IPEndPoint(NodeB.Address, ((IPEndPoint)listener.LocalEndPoint!).Port));
+        using Socket accepted = listener.Accept();
+
+        var expected = new IPEndPoint(IPAddress.Parse("1.2.3.4").MapToIPv6(), ((IPEndPoint)client.LocalEndPoint!).Port);
+        Assert.Equal(expected, accepted.RemoteEndPoint);
+        Assert.Equal(expected, PeerName6((int)accepted.Handle));
     }
 
     [Fact]
@@ -182,6 +204,41 @@ public sealed class ClientIpOptionTests : IDisposable
         int result = global::Interop.Libc.GetPeerName(socket, &address, &length);
         Assert.True(result == 0, $"getpeername: {(global::Interop.LastErrno())}");
         return Ipv4Endpoint.FromSockAddr(address);
+    }
+
+    private static unsafe IPEndPoint PeerName6(int socket)
+    {
+        byte[] address = new byte[28]; // struct sockaddr_in6
+        uint length = (uint)address.Length;
+        fixed (byte* buffer = address)
+        {
+            Assert.True(global::Interop.Libc.GetPeerName(socket, buffer, &length) == 0, $"getpeername: {(global::Interop.LastErrno())}");
+        }
+
+        return new IPEndPoint(new IPAddress(address.AsSpan(8, 16)), BinaryPrimitives.ReadUInt16BigEndian(address.AsSpan(2)));
+    }
+
+    /// <summary>Makes a socket inside <paramref name="node"/>'s namespace, as <see cref="ClusterNode.CreateSocket"/> does for IPv4.</summary>
+    private static Socket InNamespace(ClusterNode node, Func<Socket> create)
+    {
+        Socket? socket = null;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var handle = File.OpenHandle($"/run/netns/{node.Namespace}");
+                Assert.Equal(0, global::Interop.Libc.Setns((int)handle.DangerousGetHandle(), global::Interop.Libc.CLONE_NEWNET));
+                socket = create();
+            }
+            catch (Exception error)
+            {
+                failure = error;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        return failure is null ? socket! : throw new InvalidOperationException($"cannot make a socket in {node.Namespace}", failure);
     }
 
     private void Mark(Socket socket) => Assert.Equal(Errno.None, BpfSyscall.TryUpdate(_marker, Key(socket), [1, 0, 0, 0]));
