@@ -134,6 +134,21 @@ public sealed class ClientIpOptionTests : IDisposable
     }
 
     [Fact]
+    public void AListenerThatIsNoAppSocket_ShowsTheRealAddress_EvenWhenItSavesSynsItself()
+    {
+        // Another program of the node may use TCP_SAVE_SYN: the option is in its SYNs then, and still ignored.
+        using Socket listener = NodeB.CreateSocket();
+        listener.SetRawSocketOption(6 /* IPPROTO_TCP */, 27 /* TCP_SAVE_SYN */, [1, 0, 0, 0]);
+        listener.Bind(new IPEndPoint(NodeB.Address, 0));
+        listener.Listen(8);
+        using Socket client = NodeA.CreateSocket();
+        Mark(client);
+        RecordClient(client, ShownIp);
+
+        AssertServerSeesNodeA(client, listener);
+    }
+
+    [Fact]
     public void TheClientsOwnGetpeername_StillShowsTheServer()
     {
         using Socket listener = Listener(app: true);
