@@ -25,6 +25,8 @@ internal sealed class BpfProgramBuilder
     internal const byte SourceK = 0x00;
     internal const byte SourceX = 0x08;
     internal const byte OpAdd = 0x00;
+    internal const byte OpOr = 0x40;
+    internal const byte OpAnd = 0x50;
     internal const byte OpRsh = 0x70;
     internal const byte OpMov = 0xb0;
     internal const byte OpEnd = 0xd0;
@@ -75,6 +77,12 @@ internal sealed class BpfProgramBuilder
 
     /// <summary>dst += imm (64 bits).</summary>
     internal void AddImmediate(int dst, int imm) => Emit(ClassAlu64 | OpAdd | SourceK, dst, 0, 0, imm);
+
+    /// <summary>dst &amp;= imm (64 bits, imm sign-extended).</summary>
+    internal void AndImmediate(int dst, int imm) => Emit(ClassAlu64 | OpAnd | SourceK, dst, 0, 0, imm);
+
+    /// <summary>dst |= imm (64 bits, imm sign-extended).</summary>
+    internal void OrImmediate(int dst, int imm) => Emit(ClassAlu64 | OpOr | SourceK, dst, 0, 0, imm);
 
     /// <summary>dst >>= imm (64 bits, logical).</summary>
     internal void ShiftRightImmediate(int dst, int imm) => Emit(ClassAlu64 | OpRsh | SourceK, dst, 0, 0, imm);

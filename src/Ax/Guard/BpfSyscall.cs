@@ -68,14 +68,14 @@ internal static unsafe class BpfSyscall
     /// with the socket, keyed from user space by a descriptor of it. The kernel makes such maps only with
     /// BTF describing the key (a 32-bit int) and the value (bpf_local_storage_map_check_btf).
     /// </summary>
-    internal static Errno TryCreateSocketStorageMap(string name, OwnedFd btf, uint keyTypeId, uint valueSize, uint valueTypeId, out OwnedFd? map)
+    internal static Errno TryCreateSocketStorageMap(string name, OwnedFd btf, uint keyTypeId, uint valueSize, uint valueTypeId, out OwnedFd? map, uint flags = 0)
     {
         var attr = new MapCreateAttr
         {
             MapType = BPF_MAP_TYPE_SK_STORAGE,
             KeySize = sizeof(int),
             ValueSize = valueSize,
-            MapFlags = BPF_F_NO_PREALLOC,
+            MapFlags = BPF_F_NO_PREALLOC | flags,
             BtfFd = (uint)btf.Fd,
             BtfKeyTypeId = keyTypeId,
             BtfValueTypeId = valueTypeId,
@@ -84,7 +84,14 @@ internal static unsafe class BpfSyscall
     }
 
     /// <summary>Loads a cgroup sock_addr program; on failure <paramref name="verifierLog"/> holds what the verifier said.</summary>
-    internal static Errno TryLoadSockAddrProgram(string name, ReadOnlySpan<BpfInsn> instructions, uint attachType, out OwnedFd? program, out string verifierLog)
+    internal static Errno TryLoadSockAddrProgram(string name, ReadOnlySpan<BpfInsn> instructions, uint attachType, out OwnedFd? program, out string verifierLog) =>
+        TryLoadProgram(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, name, instructions, attachType, out program, out verifierLog);
+
+    /// <summary>Loads a sock_ops program (BPF_PROG_TYPE_SOCK_OPS, attached as BPF_CGROUP_SOCK_OPS, which needs no expected attach type).</summary>
+    internal static Errno TryLoadSockOpsProgram(string name, ReadOnlySpan<BpfInsn> instructions, out OwnedFd? program, out string verifierLog) =>
+        TryLoadProgram(BPF_PROG_TYPE_SOCK_OPS, name, instructions, 0, out program, out verifierLog);
+
+    private static Errno TryLoadProgram(uint programType, string name, ReadOnlySpan<BpfInsn> instructions, uint attachType, out OwnedFd? program, out string verifierLog)
     {
         byte[] log = new byte[64 * 1024];
         byte[] license = [.. System.Text.Encoding.ASCII.GetBytes(UdpSendGuardProgram.License), 0];
@@ -94,7 +101,7 @@ internal static unsafe class BpfSyscall
         {
             var attr = new ProgLoadAttr
             {
-                ProgType = BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+                ProgType = programType,
                 InsnCount = (uint)instructions.Length,
                 Insns = (ulong)insns,
                 License = (ulong)licenseText,

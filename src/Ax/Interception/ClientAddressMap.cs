@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Ax.Addressing;
 
 namespace Ax.Interception;
@@ -6,7 +5,9 @@ namespace Ax.Interception;
 /// <summary>
 /// Host address of a client connection -> the client app's own IP, so that a server under ax sees its
 /// peer's virtual IP in getpeername (the seed's "client IP preservation"). Only clients with an --ip are
-/// recorded; the map is bounded and simply starts over when full (a miss shows the real node address).
+/// recorded. The map is bounded: when full it forgets its oldest record, one per new one (a miss shows the
+/// real node address), so only a connection recorded before the last 65,536 loses its answer, never
+/// every live one at once.
 /// Used only where the daemon cannot load its client-address programs (PeerAddresses/), which answer
 /// accept and recvfrom too, exactly, and with no wait.
 /// </summary>
@@ -18,15 +19,17 @@ namespace Ax.Interception;
 /// </remarks>
 internal sealed class ClientAddressMap
 {
-    private const int Capacity = 65536;
+    internal const int DefaultCapacity = 65536;
 
     /// <summary>The longest a server's getpeername waits for a client's record; a connect records within microseconds.</summary>
     private static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(50);
 
-    private readonly ConcurrentDictionary<Ipv4Endpoint, uint> _clients = new();
+    private readonly OldestFirstMap<Ipv4Endpoint, uint> _clients;
     private readonly object _gate = new();
     private int _inFlight;
     private int _waiters;
+
+    internal ClientAddressMap(int capacity = DefaultCapacity) => _clients = new OldestFirstMap<Ipv4Endpoint, uint>(capacity);
 
     internal void BeginConnect() => Interlocked.Increment(ref _inFlight);
 
@@ -47,15 +50,7 @@ internal sealed class ClientAddressMap
         }
     }
 
-    internal void Record(Ipv4Endpoint hostAddr, uint clientIp)
-    {
-        if (_clients.Count >= Capacity)
-        {
-            _clients.Clear();
-        }
-
-        _clients[hostAddr] = clientIp;
-    }
+    internal void Record(Ipv4Endpoint hostAddr, uint clientIp) => _clients.Set(hostAddr, clientIp);
 
     internal bool TryGet(Ipv4Endpoint hostAddr, out uint clientIp) => _clients.TryGetValue(hostAddr, out clientIp);
 

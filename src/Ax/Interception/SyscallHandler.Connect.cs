@@ -2,6 +2,7 @@ using Ax.Addressing;
 using Ax.Apps;
 using Ax.Policy;
 using Ax.ServiceTable;
+using Ax.VServices;
 
 namespace Ax.Interception;
 
@@ -225,17 +226,14 @@ internal sealed partial class SyscallHandler
             return;
         }
 
-        if (socket.TryGetSockName(out InetEndpoint local) == Errno.None && local.IsIpv4)
+        if (shownAs != 0 && socket.TryGetSockName(out InetEndpoint local) == Errno.None && local.IsIpv4)
         {
-            if (shownAs != 0)
-            {
-                _node.Clients.Record(local.V4, shownAs);
-            }
+            _node.Clients.Record(local.V4, shownAs);
+        }
 
-            if (redirected)
-            {
-                _node.VServiceClients.Record(local.V4, destination, route.Target);
-            }
+        if (redirected && VServiceClientMap.TryGetCookie(socket, out ulong cookie) == Errno.None)
+        {
+            _node.VServiceClients.Record(cookie, destination, route.Target);
         }
     }
 }

@@ -1,5 +1,6 @@
 using Ax.Addressing;
 using Ax.ServiceTable;
+using Ax.VServices;
 
 namespace Ax.Interception;
 
@@ -43,8 +44,8 @@ internal sealed partial class SyscallHandler
         if (((!_node.VServices.Current.IsEmpty || real.Address == _node.NodeIp) &&
              _node.PeerAddresses?.TryGetDialled(socket.Handle, real, out Ipv4Endpoint dialled) == true) ||
             (!_node.VServiceClients.IsEmpty &&
-             socket.TryGetSockName(out InetEndpoint local) == Errno.None && local.IsIpv4 &&
-             _node.VServiceClients.TryGetDialled(local.V4, real, out dialled)))
+             VServiceClientMap.TryGetCookie(socket, out ulong cookie) == Errno.None &&
+             _node.VServiceClients.TryGetDialled(cookie, real, out dialled)))
         {
             shown = dialled;
         }

@@ -31,9 +31,18 @@ internal static partial class Interop
         internal const uint BPF_CGROUP_UDP6_RECVMSG = 20;
         internal const uint BPF_CGROUP_INET4_GETPEERNAME = 29;
         internal const uint BPF_CGROUP_INET6_GETPEERNAME = 30;
+        internal const uint BPF_PROG_TYPE_SOCK_OPS = 13;
+        internal const uint BPF_CGROUP_SOCK_OPS = 3;
 
         // BPF_MAP_CREATE flags: socket storage is allocated per socket, never up front.
         internal const uint BPF_F_NO_PREALLOC = 1;
+
+        // BPF_MAP_CREATE flags: a socket storage value is copied to a listener's accepted sockets
+        // (bpf_sk_storage_clone, net/core/bpf_sk_storage.c, called from sk_clone_lock).
+        internal const uint BPF_F_CLONE = 1 << 9;
+
+        // bpf_sk_storage_get flags: make the socket's value (zeroed) when it has none.
+        internal const int BPF_SK_STORAGE_GET_F_CREATE = 1;
 
         // BPF_MAP_UPDATE_ELEM flags
         internal const ulong BPF_ANY = 0;
@@ -46,11 +55,30 @@ internal static partial class Interop
         // enum bpf_func_id
         internal const int BPF_FUNC_map_lookup_elem = 1;
         internal const int BPF_FUNC_get_current_pid_tgid = 14;
+        internal const int BPF_FUNC_setsockopt = 49;
+        internal const int BPF_FUNC_sock_ops_cb_flags_set = 59;
         internal const int BPF_FUNC_sk_lookup_tcp = 84;
         internal const int BPF_FUNC_sk_lookup_udp = 85;
         internal const int BPF_FUNC_sk_release = 86;
         internal const int BPF_FUNC_sk_storage_get = 107;
         internal const int BPF_FUNC_get_netns_cookie = 122;
+        internal const int BPF_FUNC_load_hdr_opt = 142;
+        internal const int BPF_FUNC_store_hdr_opt = 143;
+        internal const int BPF_FUNC_reserve_hdr_opt = 144;
+
+        // enum of struct bpf_sock_ops's op, <linux/bpf.h>: the sock_ops callbacks ax handles.
+        internal const int BPF_SOCK_OPS_TCP_CONNECT_CB = 3;
+        internal const int BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB = 4;
+        internal const int BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB = 5;
+        internal const int BPF_SOCK_OPS_TCP_LISTEN_CB = 11;
+        internal const int BPF_SOCK_OPS_HDR_OPT_LEN_CB = 14;
+        internal const int BPF_SOCK_OPS_WRITE_HDR_OPT_CB = 15;
+
+        // bpf_sock_ops_cb_flags, <linux/bpf.h>: run HDR_OPT_LEN_CB and WRITE_HDR_OPT_CB for this socket's packets.
+        internal const int BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG = 1 << 6;
+
+        // bpf_load_hdr_opt flags: search the connection's SYN, not the packet at hand.
+        internal const int BPF_LOAD_HDR_OPT_TCP_SYN = 1;
 
         // The netns argument of bpf_sk_lookup_*: the network namespace of the program's own socket.
         internal const long BPF_F_CURRENT_NETNS = -1;

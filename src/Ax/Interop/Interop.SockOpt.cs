@@ -17,6 +17,7 @@ internal static partial class Interop
         internal const int SO_ACCEPTCONN = 30;
         internal const int SO_MARK = 36;
         internal const int SO_DOMAIN = 39;
+        internal const int SO_COOKIE = 57;
         internal const int SO_NETNS_COOKIE = 71;
 
         [LibraryImport(Libraries.Libc, EntryPoint = "getsockopt", SetLastError = true)]

@@ -25,6 +25,12 @@ namespace Ax.PeerAddresses;
 /// without an IP of its own) leaves the address as it is.
 /// </para>
 /// <para>
+/// A client on another node is in no hash table here. Its SYN carried its IP in a TCP option instead,
+/// which the sock_ops program (<see cref="ClientIpOptionProgram"/>) wrote into the accepted socket's
+/// own entry of the peer-IP map: the getpeername programs look there first, and a non-zero entry is the
+/// answer, whatever the address.
+/// </para>
+/// <para>
 /// A UDP server answers the address it was shown, so a third program (UDP4_SENDMSG) turns a datagram
 /// from an app socket to such a client IP back into one to the node IP, when the socket that holds the
 /// node port is the client with that IP (exactly: a closed client's port shows nothing, and a port
@@ -104,9 +110,11 @@ internal static class PeerAddressProgram
     /// <summary>
     /// The program for <paramref name="hook"/>. <paramref name="nodeIp"/> is host order; <paramref name="mapFd"/>
     /// the socket storage map (a 4-byte value: the client's IP as the kernel stores an address);
-    /// <paramref name="markerMapFd"/> the guard's map of app sockets (Guard/GuardMaps.cs).
+    /// <paramref name="markerMapFd"/> the guard's map of app sockets (Guard/GuardMaps.cs);
+    /// <paramref name="peerMapFd"/> the peer-IP map, where an accepted socket holds the IP its client's SYN
+    /// carried from another node (<see cref="ClientIpOptionProgram"/>).
     /// </summary>
-    internal static BpfInsn[] Build(Hook hook, uint nodeIp, int mapFd, int markerMapFd)
+    internal static BpfInsn[] Build(Hook hook, uint nodeIp, int mapFd, int markerMapFd, int peerMapFd)
     {
         uint node = BpfProgramBuilder.NetworkOrderWord(nodeIp);
         var b = new BpfProgramBuilder();
@@ -117,7 +125,7 @@ internal static class PeerAddressProgram
             return b.Build();
         }
 
-        BuildReveal(b, hook, node, mapFd);
+        BuildReveal(b, hook, node, mapFd, peerMapFd);
 
         // A getpeername or recvmsg program must return 1 (the verifier holds them to exactly that).
         b.Label("out");
@@ -127,13 +135,31 @@ internal static class PeerAddressProgram
     }
 
     /// <summary>Shows the peer's stored IP in place of the node address, when the peer socket has one.</summary>
-    private static void BuildReveal(BpfProgramBuilder b, Hook hook, uint node, int mapFd)
+    private static void BuildReveal(BpfProgramBuilder b, Hook hook, uint node, int mapFd, int peerMapFd)
     {
         bool v6 = hook is Hook.GetPeerName6 or Hook.ReceiveFrom6;
         short addressOffset = v6 ? (short)(OffsetUserIp6 + 12) : OffsetUserIp4;
         if (v6)
         {
             JumpUnlessMapped(b);
+        }
+
+        if (hook is Hook.GetPeerName4 or Hook.GetPeerName6)
+        {
+            // A socket accepted from a client on another node holds its IP itself (non-zero only when
+            // the client's SYN carried it); a datagram socket never does.
+            b.LoadDoubleWord(Sock, Ctx, OffsetSk);
+            b.LoadMap(R1, peerMapFd);
+            b.MoveRegister(R2, Sock);
+            b.MoveImmediate(R3, 0);
+            b.MoveImmediate(R4, 0);
+            b.Call(BPF_FUNC_sk_storage_get);
+            b.JumpIf(Condition.Equal, R0, 0, "lookup");
+            b.LoadWord(R2, R0, 0);
+            b.JumpIf32(Condition.Equal, R2, 0, "lookup");
+            b.StoreWord(Ctx, addressOffset, R2);
+            b.Jump("out");
+            b.Label("lookup");
         }
 
         b.LoadWord(Shown, Ctx, addressOffset);

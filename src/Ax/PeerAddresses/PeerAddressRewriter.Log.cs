@@ -14,5 +14,8 @@ internal sealed partial class PeerAddressRewriter
 
         [LoggerMessage(EventId = 722, Level = LogLevel.Warning, Message = "Could not note a client's IP on its socket ({Error}); its server sees the node address (said once)")]
         internal static partial void RecordFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 723, Level = LogLevel.Warning, Message = "Servers here will show ax clients on other nodes at their node address: {Reason}")]
+        internal static partial void OptionUnavailable(ILogger logger, string reason);
     }
 }

@@ -13,7 +13,10 @@ namespace Ax.PeerAddresses;
 /// Makes accept(), getpeername() and recvfrom() on an ax server show an ax client's own IP, without a
 /// trap on the data path: owns the socket storage map in which the daemon notes each client socket's
 /// IP, and the programs (<see cref="PeerAddressProgram"/>) that read it, attached to this daemon's
-/// cgroup, where every app socket belongs. Replaces <see cref="ClientAddressMap"/> where it runs: the
+/// cgroup, where every app socket belongs; and, for clients on other nodes, the sock_ops program that
+/// carries that IP in the client's SYN into the peer-IP map of the socket its server accepts
+/// (<see cref="ClientIpOptionProgram"/>; where it cannot load, servers here see those clients at their
+/// node address, and nothing else changes). Replaces <see cref="ClientAddressMap"/> where it runs: the
 /// kernel frees a socket's entry with the socket, so the record needs no bound, no eviction and no
 /// wait for a client whose connect is still in flight.
 /// <para>
@@ -39,17 +42,19 @@ internal sealed partial class PeerAddressRewriter : IDisposable
     private readonly OwnedFd _btf;
     private readonly OwnedFd _map;
     private readonly OwnedFd _dialled;
+    private readonly OwnedFd _peers;
     private readonly List<OwnedFd> _attachments;
     private readonly AppRegistry _apps;
     private readonly uint _nodeIp;
     private readonly ILogger _logger;
     private int _failures;
 
-    private PeerAddressRewriter(OwnedFd btf, OwnedFd map, OwnedFd dialled, List<OwnedFd> attachments, AppRegistry apps, uint nodeIp, ILogger logger)
+    private PeerAddressRewriter(OwnedFd btf, OwnedFd map, OwnedFd dialled, OwnedFd peers, List<OwnedFd> attachments, AppRegistry apps, uint nodeIp, ILogger logger)
     {
         _btf = btf;
         _map = map;
         _dialled = dialled;
+        _peers = peers;
         _attachments = attachments;
         _apps = apps;
         _nodeIp = nodeIp;
@@ -69,6 +74,7 @@ internal sealed partial class PeerAddressRewriter : IDisposable
         OwnedFd? btf = null;
         OwnedFd? map = null;
         OwnedFd? dialled = null;
+        OwnedFd? peers = null;
         string? problem = null;
         try
         {
@@ -99,6 +105,15 @@ internal sealed partial class PeerAddressRewriter : IDisposable
                 return null;
             }
 
+            // The IP a client on another node is shown at, on the sockets app listeners accept: the
+            // listener's entry is copied to each (BPF_F_CLONE), which is how the sock_ops program knows them.
+            error = BpfSyscall.TryCreateSocketStorageMap("ax_peer_ip", btf!, ClientIpBtf.U32TypeId, sizeof(uint), ClientIpBtf.U32TypeId, out peers, BPF_F_CLONE);
+            if (error != Errno.None)
+            {
+                problem = $"cannot create a cloned socket storage map ({error}); it needs Linux 5.3";
+                return null;
+            }
+
             if (!CgroupDirectory.TryOpen(Path.Combine(runDir, "cgroup2"), out OwnedFd? cgroup, out problem))
             {
                 problem = $"cannot find this daemon's cgroup v2 directory: {problem}";
@@ -109,7 +124,7 @@ internal sealed partial class PeerAddressRewriter : IDisposable
             {
                 foreach (var (hook, attachType, name) in Programs)
                 {
-                    BpfInsn[] instructions = PeerAddressProgram.Build(hook, nodeIp, map!.Fd, guardMaps.Marker.Fd);
+                    BpfInsn[] instructions = PeerAddressProgram.Build(hook, nodeIp, map!.Fd, guardMaps.Marker.Fd, peers!.Fd);
                     error = BpfSyscall.TryLoadSockAddrProgram(name, instructions, attachType, out OwnedFd? program, out string verifierLog);
                     if (error != Errno.None)
                     {
@@ -129,12 +144,20 @@ internal sealed partial class PeerAddressRewriter : IDisposable
                         attachments.Add(link!);
                     }
                 }
+
+                // Across nodes: without it servers here see other nodes' clients at their node address.
+                string? optionProblem = TryAttachOption(cgroup, map!, peers!, guardMaps.Marker, attachments);
+                if (optionProblem is not null)
+                {
+                    Log.OptionUnavailable(logger, optionProblem);
+                }
             }
 
-            var rewriter = new PeerAddressRewriter(btf!, map!, dialled!, attachments, apps, nodeIp, logger);
+            var rewriter = new PeerAddressRewriter(btf!, map!, dialled!, peers!, attachments, apps, nodeIp, logger);
             btf = null;
             map = null;
             dialled = null;
+            peers = null;
             attachments = [];
             Log.Started(logger);
             return rewriter;
@@ -147,9 +170,37 @@ internal sealed partial class PeerAddressRewriter : IDisposable
             }
 
             attachments.ForEach(static a => a.Dispose());
+            peers?.Dispose();
             dialled?.Dispose();
             map?.Dispose();
             btf?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Loads and attaches the sock_ops program that carries a client's IP in its SYN to a server on
+    /// another node (<see cref="ClientIpOptionProgram"/>); adds its link to <paramref name="attachments"/>.
+    /// Null when attached, else what went wrong. Also used by tests, on their own cgroup.
+    /// </summary>
+    internal static string? TryAttachOption(OwnedFd cgroup, OwnedFd clients, OwnedFd peers, OwnedFd marker, List<OwnedFd> attachments)
+    {
+        BpfInsn[] instructions = ClientIpOptionProgram.Build(clients.Fd, peers.Fd, marker.Fd);
+        Errno error = BpfSyscall.TryLoadSockOpsProgram("ax_client_opt", instructions, out OwnedFd? program, out string verifierLog);
+        if (error != Errno.None)
+        {
+            return $"the kernel refused the ax_client_opt program ({error}); it needs Linux 5.10; verifier: {(verifierLog.Length == 0 ? "(no message)" : verifierLog)}";
+        }
+
+        using (program)
+        {
+            error = BpfSyscall.TryLinkCgroup(program!, cgroup, BPF_CGROUP_SOCK_OPS, out OwnedFd? link);
+            if (error != Errno.None)
+            {
+                return $"cannot attach the ax_client_opt program to this daemon's cgroup ({error})";
+            }
+
+            attachments.Add(link!);
+            return null;
         }
     }
 
@@ -274,6 +325,7 @@ internal sealed partial class PeerAddressRewriter : IDisposable
     public void Dispose()
     {
         _attachments.ForEach(static a => a.Dispose());
+        _peers.Dispose();
         _dialled.Dispose();
         _map.Dispose();
         _btf.Dispose();

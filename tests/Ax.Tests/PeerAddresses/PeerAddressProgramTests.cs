@@ -27,12 +27,35 @@ public sealed class PeerAddressProgramTests
     {
         using OwnedFd map = CreateMap();
 
-        BpfInsn[] instructions = PeerAddressProgram.Build(Enum.Parse<PeerAddressProgram.Hook>(hook), NodeIp, map.Fd, markerMapFd: map.Fd); // any socket storage map stands for the marker
+        BpfInsn[] instructions = PeerAddressProgram.Build(Enum.Parse<PeerAddressProgram.Hook>(hook), NodeIp, map.Fd, markerMapFd: map.Fd, peerMapFd: map.Fd); // any socket storage map stands for the marker and the peer map
         Errno error = BpfSyscall.TryLoadSockAddrProgram("ax_test", instructions, attachType, out OwnedFd? program, out string log);
         using (program)
         {
             Assert.True(error == Errno.None, $"{hook}: {error}\n{log}");
         }
+    }
+
+    [Fact]
+    public void ClientIpOptionProgram_PassesTheKernelVerifier()
+    {
+        using OwnedFd map = CreateMap();
+
+        BpfInsn[] instructions = ClientIpOptionProgram.Build(map.Fd, map.Fd, map.Fd);
+        Errno error = BpfSyscall.TryLoadSockOpsProgram("ax_test", instructions, out OwnedFd? program, out string log);
+        using (program)
+        {
+            Assert.True(error == Errno.None, $"{error}\n{log}");
+        }
+    }
+
+    [Fact]
+    public void ClientIpOption_IsKind254_WithAxsExperimentId_AndTheAddressInNetworkOrder()
+    {
+        byte[] option = new byte[ClientIpOption.Length];
+        ClientIpOption.Encode(0x01020304, option);
+
+        Assert.Equal(new byte[] { 254, 8, 0xa7, 0xc5, 1, 2, 3, 4 }, option);
+        Assert.Equal(BinaryPrimitives.ReadUInt32LittleEndian(option), ClientIpOption.HeaderWord(ClientIpOption.Length));
     }
 
     [Fact]
