@@ -53,6 +53,13 @@ internal sealed partial class SerfAgent : IAsyncDisposable
     internal int Restarts => Volatile.Read(ref _restarts);
 
     /// <summary>
+    /// Raised on the supervisor's task after an agent that died answers again. A restarted agent knows no
+    /// other node: it rejoins through its <see cref="SerfAgentOptions.Neighbors"/> (retried), and whoever
+    /// owns it may join the nodes it knew before. A handler should not block.
+    /// </summary>
+    internal event Action? Restarted;
+
+    /// <summary>
     /// Starts the agent and returns once its RPC answers. Throws <see cref="SerfAgentException"/> with the
     /// reason when it does not come up (serf missing, the gossip port taken, a bad option); the daemon then
     /// exits non-zero with that sentence. Afterwards the agent is supervised until <see cref="StopAsync"/>.
@@ -168,6 +175,7 @@ internal sealed partial class SerfAgent : IAsyncDisposable
                     process = await LaunchAsync(_stopping.Token).ConfigureAwait(false);
                     Interlocked.Increment(ref _restarts);
                     Log.AgentRestarted(_logger, process.Id);
+                    Restarted?.Invoke();
                     break;
                 }
                 catch (OperationCanceledException)

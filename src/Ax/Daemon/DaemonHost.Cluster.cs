@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using Ax.Addressing;
+using Ax.Cli;
+using Ax.Cluster;
+using Microsoft.Extensions.Logging;
+
+namespace Ax.Daemon;
+
+internal static partial class DaemonHost
+{
+    /// <summary>
+    /// Starts this node's gossip agent and membership (<see cref="ClusterGossip"/>) when the daemon was given
+    /// --neighbors or --gossip-auto-discover; otherwise returns null and the daemon runs single-node. An
+    /// agent that cannot start at all stops the daemon with the agent's one sentence; neighbors that are
+    /// down do not (the agent retries them).
+    /// </summary>
+    private static async Task<ClusterGossip?> StartGossipAsync(DaemonOptions options, string nodeName, uint nodeIp, ILoggerFactory loggerFactory)
+    {
+        IReadOnlyList<Neighbor> neighbors = [];
+        if (options.Neighbors is not null && !NeighborList.TryParse(options.Neighbors, out neighbors, out string problem))
+        {
+            throw new CliException(problem, 2);
+        }
+
+        if (options.Neighbors is null && !options.GossipAutoDiscover)
+        {
+            return null;
+        }
+
+        var logger = loggerFactory.CreateLogger("Ax.Cluster");
+        var address = IPAddress.Parse(Ipv4Endpoint.FormatAddress(nodeIp));
+        if (options.GossipAutoDiscover && MulticastRoute.Problem(address, InterfaceName(address)) is string why)
+        {
+            Log.DiscoveryUnavailable(logger, why);
+        }
+
+        var agentOptions = new SerfAgentOptions
+        {
+            NodeName = nodeName,
+            BindAddress = address,
+            GossipPort = options.GossipPort,
+            RpcAddress = new IPEndPoint(IPAddress.Loopback, options.GossipRpcPort),
+            ClusterName = options.Cluster,
+            SyncPort = options.SyncPort,
+
+            // Every node may be given the same list, itself included (seed 003): joining oneself is skipped.
+            Neighbors = [.. neighbors.Where(n => !n.IsSelf(address, options.GossipPort)).Select(n => n.JoinAddress(options.GossipPort))],
+            Discover = options.GossipAutoDiscover,
+            PidFile = Path.Combine(options.RunDir, "serf.pid"),
+        };
+        try
+        {
+            return await ClusterGossip.StartAsync(agentOptions, logger);
+        }
+        catch (SerfAgentException error)
+        {
+            throw new CliException(error.Message);
+        }
+    }
+
+    /// <summary>The name of the interface holding <paramref name="address"/>, for advice a person can paste; "eth0" if none does.</summary>
+    private static string InterfaceName(IPAddress address) =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .FirstOrDefault(i => i.GetIPProperties().UnicastAddresses.Any(u => u.Address.Equals(address)))?.Name ?? "eth0";
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "{Reason}")]
+        internal static partial void DiscoveryUnavailable(ILogger logger, string reason);
+    }
+}
