@@ -96,8 +96,9 @@ internal sealed partial class SerfAgent : IAsyncDisposable
         {
             try
             {
-                // Serf waits for the leave to spread for its broadcast timeout (5 s) before it answers.
-                await using var client = await SerfRpcClient.ConnectAsync(_options.RpcAddress, TimeSpan.FromSeconds(2), _options.RpcSocketFactory).ConfigureAwait(false);
+                // Serf waits for the leave to spread for its broadcast timeout (5 s) before it answers; the
+                // client's timeout bounds every call, the leave included, so it must be longer than that.
+                await using var client = await SerfRpcClient.ConnectAsync(_options.RpcAddress, TimeSpan.FromSeconds(7), _options.RpcSocketFactory).ConfigureAwait(false);
                 await client.LeaveAsync().WaitAsync(TimeSpan.FromSeconds(7)).ConfigureAwait(false);
             }
             catch (Exception error) when (error is SerfRpcException or TimeoutException)
