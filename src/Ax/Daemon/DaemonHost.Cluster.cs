@@ -30,7 +30,7 @@ internal static partial class DaemonHost
 
         var logger = loggerFactory.CreateLogger("Ax.Cluster");
         var address = IPAddress.Parse(Ipv4Endpoint.FormatAddress(nodeIp));
-        if (options.GossipAutoDiscover && MulticastRoute.Problem(address, InterfaceName(address)) is string why)
+        if (options.GossipAutoDiscover && await DiscoveryProblemAsync(address) is string why)
         {
             Log.DiscoveryUnavailable(logger, why);
         }
@@ -59,10 +59,36 @@ internal static partial class DaemonHost
         }
     }
 
-    /// <summary>The name of the interface holding <paramref name="address"/>, for advice a person can paste; "eth0" if none does.</summary>
-    private static string InterfaceName(IPAddress address) =>
-        NetworkInterface.GetAllNetworkInterfaces()
-            .FirstOrDefault(i => i.GetIPProperties().UnicastAddresses.Any(u => u.Address.Equals(address)))?.Name ?? "eth0";
+    /// <summary>
+    /// Why mDNS discovery cannot work here, or null. The agent polls once at start and then once a minute,
+    /// so an IPv6 link-local address still tentative (a link that just came up, as at boot) would cost the
+    /// first minute: that one problem is waited out for up to 3 s, since duplicate address detection takes
+    /// about one second by default (dad_transmits 1, retrans_time 1000 ms; ip-sysctl.rst).
+    /// </summary>
+    private static async Task<string?> DiscoveryProblemAsync(IPAddress address)
+    {
+        var nic = NetworkInterface.GetAllNetworkInterfaces()
+            .FirstOrDefault(i => i.GetIPProperties().UnicastAddresses.Any(u => u.Address.Equals(address)));
+        string name = nic?.Name ?? "eth0";
+        if (MulticastRoute.Ipv4Problem(address, name) is string problem)
+        {
+            return problem;
+        }
+
+        int index = nic?.GetIPProperties().GetIPv6Properties()?.Index ?? 0;
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        while (MulticastRoute.Ipv6Problem(name, index) is string ipv6)
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                return ipv6;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return null;
+    }
 
     private static partial class Log
     {
