@@ -229,7 +229,9 @@ internal sealed partial class SerfAgent : IAsyncDisposable
         catch (Win32Exception error)
         {
             process.Dispose();
-            throw new SerfAgentException($"cannot start the gossip agent '{startInfo.FileName}' ({error.Message}); install Debian's serf package (scripts/install-deps.sh)", error);
+            // NativeAOT trims the runtime's message texts ("ErrorStartingProcess, serf, /dir, ..."): say it plainly.
+            string why = error.NativeErrorCode == 2 /* ENOENT */ ? "not found on PATH" : $"errno {error.NativeErrorCode}";
+            throw new SerfAgentException($"cannot start the gossip agent '{startInfo.FileName}' ({why}); install it (Debian: apt-get install serf) or run the daemon without --neighbors and --gossip-auto-discover", error);
         }
 
         process.BeginOutputReadLine();

@@ -28,6 +28,11 @@ internal static partial class DaemonHost
             return null;
         }
 
+        if (options.GossipPort == options.SyncPort)
+        {
+            throw new CliException($"--gossip-port {options.GossipPort} is also the table sync port (--sync-port); give the gossip another port", 2);
+        }
+
         var logger = loggerFactory.CreateLogger("Ax.Cluster");
         var address = IPAddress.Parse(Ipv4Endpoint.FormatAddress(nodeIp));
         if (options.GossipAutoDiscover && await DiscoveryProblemAsync(address) is string why)

@@ -40,7 +40,7 @@ internal sealed class ClusterDaemon : IDisposable
     internal int? AgentPid => ReadPid("serf.pid", "serf");
 
     /// <summary>Starts <c>ax daemon ARGS</c> in <paramref name="node"/>; does not wait for it (see <see cref="WaitUntilServing"/>).</summary>
-    internal static ClusterDaemon Start(ClusterNode node, params string[] args)
+    internal static ClusterDaemon Start(ClusterNode node, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         string runDir = Path.Combine(Path.GetTempPath(), $"{node.Namespace}-run");
         Directory.CreateDirectory(runDir);
@@ -51,6 +51,11 @@ internal sealed class ClusterDaemon : IDisposable
         }
 
         startInfo.Environment["AX_RUN_DIR"] = runDir;
+        foreach (var pair in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[pair.Key] = pair.Value;
+        }
+
         startInfo.WorkingDirectory = Path.GetTempPath();
         return new ClusterDaemon(node, runDir, new BackgroundProcess(startInfo));
     }

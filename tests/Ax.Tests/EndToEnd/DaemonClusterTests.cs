@@ -99,6 +99,20 @@ public sealed class DaemonClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void SerfMissing_DaemonWithNeighborsExitsNonZero_SayingWhatToInstall_WhileOneWithoutRunsSingleNode()
+    {
+        using var cluster = TestCluster.Create(2);
+        var noSerf = new Dictionary<string, string> { ["PATH"] = "/nonexistent" };
+
+        var daemon = cluster.StartDaemon(cluster[0], noSerf, "--neighbors", cluster[1].Address.ToString());
+        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(20)), $"the daemon kept running:\n{daemon.Output}");
+
+        Assert.Equal(1, daemon.ExitCode);
+        Assert.Contains("ax: cannot start the gossip agent 'serf' (not found on PATH); install it (Debian: apt-get install serf) or run the daemon without --neighbors and --gossip-auto-discover", daemon.Output, StringComparison.Ordinal);
+        Assert.Equal(["node2"], cluster.StartDaemon(cluster[1], noSerf).WaitUntilServing().NodeNames());
+    }
+
+    [Fact]
     public void AutoDiscovery_FindsTheOtherNodesOverMdns_AndSaysSoWhenTheNodeHasNoMulticastRoute()
     {
         using var cluster = TestCluster.Create(3);

@@ -122,9 +122,12 @@ internal sealed class TestCluster : IDisposable
     /// Starts <c>ax daemon ARGS</c> in <paramref name="node"/> with its own run directory (see
     /// <see cref="ClusterDaemon"/>); it is killed by its pid on dispose. Does not wait for it to serve.
     /// </summary>
-    internal ClusterDaemon StartDaemon(ClusterNode node, params string[] args)
+    internal ClusterDaemon StartDaemon(ClusterNode node, params string[] args) => StartDaemon(node, null, args);
+
+    /// <summary>As <see cref="StartDaemon(ClusterNode, string[])"/>, with more environment variables for the daemon.</summary>
+    internal ClusterDaemon StartDaemon(ClusterNode node, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var daemon = ClusterDaemon.Start(node, args);
+        var daemon = ClusterDaemon.Start(node, environment, args);
         lock (_daemons)
         {
             _daemons.Add(daemon);
