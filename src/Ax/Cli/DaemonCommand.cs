@@ -86,7 +86,7 @@ internal static class DaemonCommand
 
         var neighbors = new Option<string?>("--neighbors")
         {
-            Description = "List (csv) of IP addresses (or IP:port) of cluster neighbors; this node's own address may be among them",
+            Description = "List (csv) of IP addresses (or IP:port) of cluster neighbors; this node's own address may be among them (default: none; without it or --gossip-auto-discover the node runs alone)",
         };
         neighbors.NotEmpty("a csv of the other nodes' addresses, e.g. 10.0.0.2,10.0.0.3, or leave the flag out to run single-node");
         neighbors.Validators.Add(r =>
@@ -105,7 +105,7 @@ internal static class DaemonCommand
         gossipPort.Port();
         var gossipAutoDiscover = new Option<bool>("--gossip-auto-discover")
         {
-            Description = "Auto discover neighbors (mDNS on the node's LAN; needs a multicast route on the node interface)",
+            Description = "Auto discover neighbors by mDNS on the node's LAN; needs a multicast route and IPv6 on the node interface (default: false)",
         };
         var gossipRpcPort = new Option<int>("--gossip-rpc-port")
         {
