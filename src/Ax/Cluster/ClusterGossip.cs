@@ -16,12 +16,20 @@ internal sealed partial class ClusterGossip : IAsyncDisposable
     private readonly SerfAgent _agent;
     private readonly ILogger _logger;
 
+    /// <summary>
+    /// Every other node seen alive, by name, until it leaves: what a restarted agent rejoins. Kept apart
+    /// from the snapshot, which the membership may already have replaced with the new agent's (itself
+    /// alone, the others "reaped") by the time the restart is reported.
+    /// </summary>
+    private readonly Dictionary<string, string> _known = new(StringComparer.Ordinal);
+
     private ClusterGossip(SerfAgent agent, ClusterMembership membership, ILogger logger)
     {
         _agent = agent;
         Membership = membership;
         _logger = logger;
         _agent.Restarted += OnAgentRestarted;
+        Membership.Changed += Remember;
     }
 
     /// <summary>The alive members of this cluster (<see cref="ClusterMembership.Current"/>, <see cref="ClusterMembership.Changed"/>).</summary>
@@ -65,6 +73,7 @@ internal sealed partial class ClusterGossip : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _agent.Restarted -= OnAgentRestarted;
+        Membership.Changed -= Remember;
 
         // The membership first: it would otherwise log the agent's departure as a fault.
         await Membership.DisposeAsync().ConfigureAwait(false);
@@ -78,10 +87,12 @@ internal sealed partial class ClusterGossip : IAsyncDisposable
     /// </summary>
     private void OnAgentRestarted()
     {
-        string self = Options.NodeName;
-        string[] known = [.. Membership.Current.Members
-            .Where(m => m.Name != self)
-            .Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Address}:{m.GossipPort}"))];
+        string[] known;
+        lock (_known)
+        {
+            known = [.. _known.Values];
+        }
+
         if (known.Length == 0)
         {
             return;
@@ -100,6 +111,27 @@ internal sealed partial class ClusterGossip : IAsyncDisposable
                 Log.RejoinFailed(_logger, error.Message);
             }
         });
+    }
+
+    private void Remember(MembershipChange change)
+    {
+        lock (_known)
+        {
+            foreach (var member in change.Joined.Concat(change.Updated).Where(m => m.Name != Options.NodeName))
+            {
+                _known[member.Name] = string.Create(CultureInfo.InvariantCulture, $"{member.Address}:{member.GossipPort}");
+            }
+
+            // A node that left on purpose, or now belongs to another cluster, is not rejoined; one that
+            // failed, or that only this node's restarted agent no longer lists ("reaped"), is.
+            foreach (var (member, reason) in change.Departed)
+            {
+                if (reason is "left" or "leaving" or "cluster")
+                {
+                    _known.Remove(member.Name);
+                }
+            }
+        }
     }
 
     private static partial class Log

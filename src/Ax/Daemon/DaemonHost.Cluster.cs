@@ -97,7 +97,7 @@ internal static partial class DaemonHost
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "{Reason}")]
+        [LoggerMessage(EventId = 933, Level = LogLevel.Warning, Message = "{Reason}")]
         internal static partial void DiscoveryUnavailable(ILogger logger, string reason);
     }
 }

@@ -52,28 +52,28 @@ public sealed class DaemonClusterTests(ITestOutputHelper output)
             Assert.Equal(["node4"], d4.NodeNames());
             Assert.Equal("elsewhere", Assert.Single(d4.Nodes()).Cluster);
 
-            // node3's agent killed by its pid: its daemon restarts it, and the others list node3 again.
-            int agent = d3.AgentPid ?? throw new InvalidOperationException($"node3 has no gossip agent running:\n{d3.Output}");
+            // node2's agent killed by its pid: its daemon restarts it. node2 lists no neighbor but itself, so
+            // only the daemon joining the nodes it knew brings it back; node2 listing the others again proves it.
+            int agent = d2.AgentPid ?? throw new InvalidOperationException($"node2 has no gossip agent running:\n{d2.Output}");
             clock.Restart();
             Process.GetProcessById(agent).Kill();
-            WaitFor(() => d3.Output.Contains("gossip agent restarted", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "node3's agent restarted", d3);
-            Assert.NotEqual(agent, d3.AgentPid);
-            Assert.Contains("the gossip agent exited", d3.Output, StringComparison.Ordinal);
-
-            // The new agent knows no one until it rejoins: node3 listing the others again proves it did.
-            WaitFor(() => daemons.All(d => d.NodeNames().Length == 3), TimeSpan.FromSeconds(15), "node3 rejoined and listed on every node", daemons);
+            WaitFor(() => d2.Output.Contains("gossip agent restarted", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "node2's agent restarted", d2);
+            Assert.NotEqual(agent, d2.AgentPid);
+            Assert.Contains("the gossip agent exited", d2.Output, StringComparison.Ordinal);
+            WaitFor(() => daemons.All(d => d.NodeNames().Length == 3), TimeSpan.FromSeconds(10), "node2 rejoined and listed on every node", daemons);
             output.WriteLine($"a killed agent was restarted and rejoined {clock.ElapsedMilliseconds} ms after the kill");
-            Assert.False(d3.HasExited);
+            Assert.Contains("the restarted gossip agent rejoined 2 of the 2 nodes it knew", d2.Output, StringComparison.Ordinal);
+            Assert.False(d2.HasExited);
 
-            // node2's daemon stopped: it leaves, and the others drop it well before failure detection (~6 s) would.
+            // node3's daemon stopped: it leaves, and the others drop it well before failure detection (~6 s) would.
             clock.Restart();
-            d2.Stop();
-            output.WriteLine($"node2's daemon stopped in {clock.ElapsedMilliseconds} ms");
-            Assert.Equal(0, d2.ExitCode);
-            WaitFor(() => d1.NodeNames().Length == 2 && d3.NodeNames().Length == 2, TimeSpan.FromSeconds(3), "node2 dropped by node1 and node3", d1, d3);
-            output.WriteLine($"node2 dropped by the others {clock.ElapsedMilliseconds} ms after its stop began");
-            Assert.Matches(@"node2 is gone \((leaving|left)\)", d1.Output);
-            Assert.Null(d2.AgentPid);
+            d3.Stop();
+            output.WriteLine($"node3's daemon stopped in {clock.ElapsedMilliseconds} ms");
+            Assert.Equal(0, d3.ExitCode);
+            WaitFor(() => d1.NodeNames().Length == 2 && d2.NodeNames().Length == 2, TimeSpan.FromSeconds(3), "node3 dropped by node1 and node2", d1, d2);
+            output.WriteLine($"node3 dropped by the others {clock.ElapsedMilliseconds} ms after its stop began");
+            Assert.Matches(@"node3 is gone \((leaving|left)\)", d1.Output);
+            Assert.Null(d3.AgentPid);
         }
         finally
         {
