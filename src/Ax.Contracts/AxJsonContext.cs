@@ -12,6 +12,7 @@ namespace Ax.Contracts;
 [JsonSerializable(typeof(VServiceInfo[]))]
 [JsonSerializable(typeof(ErrorInfo))]
 [JsonSerializable(typeof(NodeInfo))]
+[JsonSerializable(typeof(ClusterNodeInfo[]))]
 [JsonSerializable(typeof(CallTimingInfo[]))]
 [JsonSerializable(typeof(RunRequest))]
 [JsonSerializable(typeof(RunReply))]

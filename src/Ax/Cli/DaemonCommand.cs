@@ -84,9 +84,48 @@ internal static class DaemonCommand
             }
         });
 
+        var neighbors = new Option<string?>("--neighbors")
+        {
+            Description = "List (csv) of IP addresses (or IP:port) of cluster neighbors; this node's own address may be among them (default: none; without it or --gossip-auto-discover the node runs alone)",
+        };
+        neighbors.NotEmpty("a csv of the other nodes' addresses, e.g. 10.0.0.2,10.0.0.3, or leave the flag out to run single-node");
+        neighbors.Validators.Add(r =>
+        {
+            string text = r.GetValueOrDefault<string?>() ?? string.Empty;
+            if (!string.IsNullOrWhiteSpace(text) && !Cluster.NeighborList.TryParse(text, out _, out string problem))
+            {
+                r.AddError(problem);
+            }
+        });
+        var gossipPort = new Option<int>("--gossip-port")
+        {
+            Description = "Gossip protocol port number, TCP and UDP on the node interface",
+            DefaultValueFactory = _ => Cluster.SerfAgentOptions.DefaultGossipPort,
+        };
+        gossipPort.Port();
+        var gossipAutoDiscover = new Option<bool>("--gossip-auto-discover")
+        {
+            Description = "Auto discover neighbors by mDNS on the node's LAN; needs a multicast route and IPv6 on the node interface (default: false)",
+        };
+        var gossipRpcPort = new Option<int>("--gossip-rpc-port")
+        {
+            Description = "Port of the gossip agent's RPC on the node's loopback",
+            DefaultValueFactory = _ => Cluster.SerfAgentOptions.DefaultRpcPort,
+            Hidden = true,
+        };
+        gossipRpcPort.Port();
+        var syncPort = new Option<int>("--sync-port")
+        {
+            Description = "TCP port on the node interface where daemons exchange their service tables",
+            DefaultValueFactory = _ => Cluster.SerfAgentOptions.DefaultSyncPort,
+            Hidden = true,
+        };
+        syncPort.Port();
+
         var command = new Command("daemon", "Start the AppSwitch daemon")
         {
             driver, nodeInterface, nodeName, cluster, ports, restPort, dns, dnsDomain, dnsServers, clean, restartGrace,
+            neighbors, gossipPort, gossipAutoDiscover, gossipRpcPort, syncPort,
         };
         command.SetAction((result, _) => DaemonHost.RunAsync(new DaemonOptions
         {
@@ -102,6 +141,11 @@ internal static class DaemonCommand
             DnsDomain = result.GetValue(dnsDomain)!,
             DnsServers = result.GetValue(dnsServers),
             RestartGraceSeconds = result.GetValue(restartGrace),
+            Neighbors = result.GetValue(neighbors),
+            GossipPort = result.GetValue(gossipPort),
+            GossipAutoDiscover = result.GetValue(gossipAutoDiscover),
+            GossipRpcPort = result.GetValue(gossipRpcPort),
+            SyncPort = result.GetValue(syncPort),
             RunDir = RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)),
         }));
         return command;

@@ -4,7 +4,7 @@ using Ax.Contracts;
 
 namespace Ax.Cli;
 
-/// <summary><c>ax get apps|servers|sockets|proxies|vservices</c>: list the daemon's resources (seed 003, "Get").</summary>
+/// <summary><c>ax get apps|servers|sockets|proxies|vservices|nodes</c>: list the daemon's resources (seed 003, "Get").</summary>
 internal static class GetCommand
 {
     internal static Command Create()
@@ -23,6 +23,7 @@ internal static class GetCommand
         command.Subcommands.Add(Resource("sockets", "Sockets AppSwitch bound for applications", output, AxJsonContext.Default.SocketInfoArray, RenderSockets));
         command.Subcommands.Add(Resource("proxies", "Proxies the daemon runs", output, AxJsonContext.Default.ProxyInfoArray, RenderProxies));
         command.Subcommands.Add(Resource("vservices", "Virtual services", output, AxJsonContext.Default.VServiceInfoArray, RenderVServices));
+        command.Subcommands.Add(Resource("nodes", "Nodes of the cluster", output, AxJsonContext.Default.ClusterNodeInfoArray, RenderNodes));
         return command;
     }
 
@@ -96,5 +97,15 @@ internal static class GetCommand
             string ports = "[" + string.Join(' ', v.Ports.Select(p => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{{{p.VirtualPort} {p.AppPort}}}"))) + "]";
             string[] row = [v.Name, v.LbType ?? "Random", v.Ip, ports, $"[{string.Join(' ', v.Backends)}]"];
             return wide ? [.. row, v.External ? "true" : "false", v.SourceIp ?? string.Empty] : (IReadOnlyList<string>)row;
+        }));
+
+    private static string RenderNodes(ClusterNodeInfo[] nodes, bool wide) => TableWriter.Render(
+        wide ? ["NODEID", "CLUSTER", "NODEIP", "GOSSIP", "SYNC", "STATUS"] : ["NODEID", "CLUSTER", "NODEIP", "GOSSIP", "STATUS"],
+        nodes.Select(n =>
+        {
+            string gossip = n.GossipPort?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
+            return wide
+                ? [n.NodeId, n.Cluster, n.NodeIp, gossip, n.SyncPort?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", n.Status]
+                : (IReadOnlyList<string>)[n.NodeId, n.Cluster, n.NodeIp, gossip, n.Status];
         }));
 }

@@ -53,6 +53,13 @@ internal sealed partial class SerfAgent : IAsyncDisposable
     internal int Restarts => Volatile.Read(ref _restarts);
 
     /// <summary>
+    /// Raised on the supervisor's task after an agent that died answers again. A restarted agent knows no
+    /// other node: it rejoins through its <see cref="SerfAgentOptions.Neighbors"/> (retried), and whoever
+    /// owns it may join the nodes it knew before. A handler should not block.
+    /// </summary>
+    internal event Action? Restarted;
+
+    /// <summary>
     /// Starts the agent and returns once its RPC answers. Throws <see cref="SerfAgentException"/> with the
     /// reason when it does not come up (serf missing, the gossip port taken, a bad option); the daemon then
     /// exits non-zero with that sentence. Afterwards the agent is supervised until <see cref="StopAsync"/>.
@@ -89,8 +96,9 @@ internal sealed partial class SerfAgent : IAsyncDisposable
         {
             try
             {
-                // Serf waits for the leave to spread for its broadcast timeout (5 s) before it answers.
-                await using var client = await SerfRpcClient.ConnectAsync(_options.RpcAddress, TimeSpan.FromSeconds(2), _options.RpcSocketFactory).ConfigureAwait(false);
+                // Serf waits for the leave to spread for its broadcast timeout (5 s) before it answers; the
+                // client's timeout bounds every call, the leave included, so it must be longer than that.
+                await using var client = await SerfRpcClient.ConnectAsync(_options.RpcAddress, TimeSpan.FromSeconds(7), _options.RpcSocketFactory).ConfigureAwait(false);
                 await client.LeaveAsync().WaitAsync(TimeSpan.FromSeconds(7)).ConfigureAwait(false);
             }
             catch (Exception error) when (error is SerfRpcException or TimeoutException)
@@ -168,6 +176,7 @@ internal sealed partial class SerfAgent : IAsyncDisposable
                     process = await LaunchAsync(_stopping.Token).ConfigureAwait(false);
                     Interlocked.Increment(ref _restarts);
                     Log.AgentRestarted(_logger, process.Id);
+                    Restarted?.Invoke();
                     break;
                 }
                 catch (OperationCanceledException)
@@ -220,7 +229,9 @@ internal sealed partial class SerfAgent : IAsyncDisposable
         catch (Win32Exception error)
         {
             process.Dispose();
-            throw new SerfAgentException($"cannot start the gossip agent '{startInfo.FileName}' ({error.Message}); install Debian's serf package (scripts/install-deps.sh)", error);
+            // NativeAOT trims the runtime's message texts ("ErrorStartingProcess, serf, /dir, ..."): say it plainly.
+            string why = error.NativeErrorCode == 2 /* ENOENT */ ? "not found on PATH" : $"errno {error.NativeErrorCode}";
+            throw new SerfAgentException($"cannot start the gossip agent '{startInfo.FileName}' ({why}); install it (Debian: apt-get install serf) or run the daemon without --neighbors and --gossip-auto-discover", error);
         }
 
         process.BeginOutputReadLine();

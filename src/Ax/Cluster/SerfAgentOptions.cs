@@ -16,6 +16,15 @@ internal sealed class SerfAgentOptions
     /// <summary>The tag that carries the daemon's port for service-table sync between daemons.</summary>
     internal const string SyncPortTag = "ax-sync";
 
+    /// <summary>Serf's own gossip port, the default of <c>--gossip-port</c>.</summary>
+    internal const int DefaultGossipPort = 7946;
+
+    /// <summary>Serf's own RPC port, on loopback.</summary>
+    internal const int DefaultRpcPort = 7373;
+
+    /// <summary>The default port of the daemon-to-daemon table sync (hidden <c>--sync-port</c>).</summary>
+    internal const int DefaultSyncPort = 7948;
+
     /// <summary>The serf executable. Defaults to "serf" on PATH.</summary>
     internal string SerfPath { get; init; } = "serf";
 
@@ -33,14 +42,14 @@ internal sealed class SerfAgentOptions
     internal required IPAddress BindAddress { get; init; }
 
     /// <summary>The gossip port, TCP and UDP (<c>--gossip-port</c>). Defaults to 7946, Serf's own.</summary>
-    internal int GossipPort { get; init; } = 7946;
+    internal int GossipPort { get; init; } = DefaultGossipPort;
 
     /// <summary>
     /// The agent's RPC address (<c>-rpc-addr</c>). Defaults to 127.0.0.1:7373, Serf's own: the daemon runs
     /// inside its node's network namespace, so loopback is the node's own and no other node can reach it.
     /// Several daemons sharing one namespace would each need their own port.
     /// </summary>
-    internal IPEndPoint RpcAddress { get; init; } = new(IPAddress.Loopback, 7373);
+    internal IPEndPoint RpcAddress { get; init; } = new(IPAddress.Loopback, DefaultRpcPort);
 
     /// <summary>
     /// Serf's timing profile (<c>-profile</c>). Defaults to "lan". Measured here with three nodes: a killed
@@ -65,6 +74,13 @@ internal sealed class SerfAgentOptions
     /// <c>-join</c> exits when no neighbor answers). Defaults to none: the node waits for others to join it.
     /// </summary>
     internal IReadOnlyList<string> Neighbors { get; init; } = [];
+
+    /// <summary>
+    /// Find the cluster's other agents by mDNS (<c>--gossip-auto-discover</c>; <c>-discover CLUSTER</c>, so
+    /// only agents of the same cluster name answer). Needs a multicast route in the node's namespace
+    /// (<see cref="MulticastRoute"/>). Defaults to false.
+    /// </summary>
+    internal bool Discover { get; init; }
 
     /// <summary>How often unanswered neighbors are tried again (<c>-retry-interval</c>). Defaults to 2 s (Serf's is 30 s).</summary>
     internal TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(2);
@@ -126,6 +142,11 @@ internal sealed class SerfAgentOptions
         if (Neighbors.Count > 0)
         {
             args.Add($"-retry-interval={(int)Math.Max(1, RetryInterval.TotalMilliseconds)}ms");
+        }
+
+        if (Discover)
+        {
+            args.Add($"-discover={ClusterName}");
         }
 
         if (EncryptKey is not null)

@@ -5,6 +5,7 @@ using Ax.Api;
 using Ax.Api.Http;
 using Ax.Apps;
 using Ax.Cli;
+using Ax.Cluster;
 using Ax.Contracts;
 using Ax.Control;
 using Ax.Dns;
@@ -135,6 +136,9 @@ internal static partial class DaemonHost
             throw new CliException($"the REST port {options.RestPort} is already in use on this node; stop what uses it or pass --rest-port with a free port");
         }
 
+        // Only with --neighbors or --gossip-auto-discover (DaemonHost.Cluster.cs); null runs single-node.
+        await using ClusterGossip? gossip = await StartGossipAsync(options, nodeName, nodeIp, loggerFactory);
+        NodeViews.Map(routes, new NodeViews(nodeInfo, gossip));
         Interop.Libc.Chmod(apiSocket, 0x1b6 /* 0666 */);
         api.Start();
         using var shutdown = new ShutdownSignal();

@@ -42,6 +42,30 @@ internal sealed class DaemonOptions
     /// </summary>
     public int RestartGraceSeconds { get; init; } = Keeper.KeeperHost.DefaultGraceSeconds;
 
+    /// <summary>
+    /// --neighbors: csv of the cluster nodes to join, "ip" or "ip:port" (a port left out is this node's
+    /// --gossip-port). Defaults to none (null): unless --gossip-auto-discover, the daemon runs single-node.
+    /// </summary>
+    public string? Neighbors { get; init; }
+
+    /// <summary>--gossip-port: the gossip agent's TCP and UDP port on the node interface. Defaults to 7946 (Serf's).</summary>
+    public int GossipPort { get; init; } = Ax.Cluster.SerfAgentOptions.DefaultGossipPort;
+
+    /// <summary>--gossip-auto-discover: find the cluster's nodes by mDNS instead of (or besides) --neighbors. Defaults to false.</summary>
+    public bool GossipAutoDiscover { get; init; }
+
+    /// <summary>
+    /// --gossip-rpc-port (hidden): the gossip agent's RPC port on the node's loopback. Defaults to 7373
+    /// (Serf's); only two daemons sharing one network namespace need to set it.
+    /// </summary>
+    public int GossipRpcPort { get; init; } = Ax.Cluster.SerfAgentOptions.DefaultRpcPort;
+
+    /// <summary>
+    /// --sync-port (hidden): the TCP port on the node interface where daemons exchange their service tables,
+    /// published to the others in the gossip agent's ax-sync tag. Defaults to 7948.
+    /// </summary>
+    public int SyncPort { get; init; } = Ax.Cluster.SerfAgentOptions.DefaultSyncPort;
+
     /// <summary>--run-dir / AX_RUN_DIR: where the sockets and state live. Defaults to /var/run/appswitch.</summary>
     public required string RunDir { get; init; }
 }

@@ -38,4 +38,13 @@ public sealed class SerfAgentOptionsTests
         Assert.Contains("-bind=10.213.200.1:7946", options.Arguments());
         Assert.Contains("-rpc-addr=127.0.0.1:7373", options.Arguments());
     }
+
+    [Fact]
+    public void AutoDiscovery_AsksMdnsForThisClustersAgentsOnly()
+    {
+        var options = new SerfAgentOptions { NodeName = "n", BindAddress = IPAddress.Parse("10.213.200.1"), ClusterName = "prod", Discover = true };
+
+        Assert.Contains("-discover=prod", options.Arguments());
+        Assert.DoesNotContain(new SerfAgentOptions { NodeName = "n", BindAddress = IPAddress.Parse("10.213.200.1") }.Arguments(), a => a.StartsWith("-discover", StringComparison.Ordinal));
+    }
 }

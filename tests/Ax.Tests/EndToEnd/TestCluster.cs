@@ -16,6 +16,7 @@ internal sealed class TestCluster : IDisposable
     private static int s_nextSubnet = Random.Shared.Next(0, 50);
     private readonly List<string> _namespaces = [];
     private readonly List<BackgroundProcess> _processes = [];
+    private readonly List<ClusterDaemon> _daemons = [];
 
     private TestCluster(string id, int subnet)
     {
@@ -35,6 +36,18 @@ internal sealed class TestCluster : IDisposable
     internal List<ClusterNode> Nodes { get; } = [];
 
     internal ClusterNode this[int index] => Nodes[index];
+
+    /// <summary>The daemons <see cref="StartDaemon"/> started, in order.</summary>
+    internal IReadOnlyList<ClusterDaemon> Daemons
+    {
+        get
+        {
+            lock (_daemons)
+            {
+                return [.. _daemons];
+            }
+        }
+    }
 
     /// <summary>Makes the switch and <paramref name="count"/> nodes on it, each with lo and eth0 up.</summary>
     internal static TestCluster Create(int count)
@@ -105,6 +118,24 @@ internal sealed class TestCluster : IDisposable
         return process;
     }
 
+    /// <summary>
+    /// Starts <c>ax daemon ARGS</c> in <paramref name="node"/> with its own run directory (see
+    /// <see cref="ClusterDaemon"/>); it is killed by its pid on dispose. Does not wait for it to serve.
+    /// </summary>
+    internal ClusterDaemon StartDaemon(ClusterNode node, params string[] args) => StartDaemon(node, null, args);
+
+    /// <summary>As <see cref="StartDaemon(ClusterNode, string[])"/>, with more environment variables for the daemon.</summary>
+    internal ClusterDaemon StartDaemon(ClusterNode node, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var daemon = ClusterDaemon.Start(node, environment, args);
+        lock (_daemons)
+        {
+            _daemons.Add(daemon);
+        }
+
+        return daemon;
+    }
+
     /// <summary>Runs a command inside <paramref name="node"/> and waits for it.</summary>
     internal static CommandResult Run(ClusterNode node, params string[] command)
     {
@@ -122,6 +153,16 @@ internal sealed class TestCluster : IDisposable
 
     public void Dispose()
     {
+        lock (_daemons)
+        {
+            foreach (var daemon in _daemons)
+            {
+                daemon.Dispose();
+            }
+
+            _daemons.Clear();
+        }
+
         lock (_processes)
         {
             foreach (var process in _processes)

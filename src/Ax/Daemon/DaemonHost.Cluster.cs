@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using Ax.Addressing;
+using Ax.Cli;
+using Ax.Cluster;
+using Microsoft.Extensions.Logging;
+
+namespace Ax.Daemon;
+
+internal static partial class DaemonHost
+{
+    /// <summary>
+    /// Starts this node's gossip agent and membership (<see cref="ClusterGossip"/>) when the daemon was given
+    /// --neighbors or --gossip-auto-discover; otherwise returns null and the daemon runs single-node. An
+    /// agent that cannot start at all stops the daemon with the agent's one sentence; neighbors that are
+    /// down do not (the agent retries them).
+    /// </summary>
+    private static async Task<ClusterGossip?> StartGossipAsync(DaemonOptions options, string nodeName, uint nodeIp, ILoggerFactory loggerFactory)
+    {
+        IReadOnlyList<Neighbor> neighbors = [];
+        if (options.Neighbors is not null && !NeighborList.TryParse(options.Neighbors, out neighbors, out string problem))
+        {
+            throw new CliException(problem, 2);
+        }
+
+        if (options.Neighbors is null && !options.GossipAutoDiscover)
+        {
+            return null;
+        }
+
+        if (options.GossipPort == options.SyncPort)
+        {
+            throw new CliException($"--gossip-port {options.GossipPort} is also the table sync port (--sync-port); give the gossip another port", 2);
+        }
+
+        var logger = loggerFactory.CreateLogger("Ax.Cluster");
+        var address = IPAddress.Parse(Ipv4Endpoint.FormatAddress(nodeIp));
+        if (options.GossipAutoDiscover && await DiscoveryProblemAsync(address) is string why)
+        {
+            Log.DiscoveryUnavailable(logger, why);
+        }
+
+        var agentOptions = new SerfAgentOptions
+        {
+            NodeName = nodeName,
+            BindAddress = address,
+            GossipPort = options.GossipPort,
+            RpcAddress = new IPEndPoint(IPAddress.Loopback, options.GossipRpcPort),
+            ClusterName = options.Cluster,
+            SyncPort = options.SyncPort,
+
+            // Every node may be given the same list, itself included (seed 003): joining oneself is skipped.
+            Neighbors = [.. neighbors.Where(n => !n.IsSelf(address, options.GossipPort)).Select(n => n.JoinAddress(options.GossipPort))],
+            Discover = options.GossipAutoDiscover,
+            PidFile = Path.Combine(options.RunDir, "serf.pid"),
+        };
+        try
+        {
+            return await ClusterGossip.StartAsync(agentOptions, logger);
+        }
+        catch (SerfAgentException error)
+        {
+            throw new CliException(error.Message);
+        }
+    }
+
+    /// <summary>
+    /// Why mDNS discovery cannot work here, or null. The agent polls once at start and then once a minute,
+    /// so an IPv6 link-local address still tentative (a link that just came up, as at boot) would cost the
+    /// first minute: that one problem is waited out for up to 3 s, since duplicate address detection takes
+    /// about one second by default (dad_transmits 1, retrans_time 1000 ms; ip-sysctl.rst).
+    /// </summary>
+    private static async Task<string?> DiscoveryProblemAsync(IPAddress address)
+    {
+        var nic = NetworkInterface.GetAllNetworkInterfaces()
+            .FirstOrDefault(i => i.GetIPProperties().UnicastAddresses.Any(u => u.Address.Equals(address)));
+        string name = nic?.Name ?? "eth0";
+        if (MulticastRoute.Ipv4Problem(address, name) is string problem)
+        {
+            return problem;
+        }
+
+        int index = nic?.GetIPProperties().GetIPv6Properties()?.Index ?? 0;
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        while (MulticastRoute.Ipv6Problem(name, index) is string ipv6)
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                return ipv6;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return null;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 933, Level = LogLevel.Warning, Message = "{Reason}")]
+        internal static partial void DiscoveryUnavailable(ILogger logger, string reason);
+    }
+}
