@@ -2,8 +2,8 @@ using System.Net;
 
 namespace Ax.Cluster.Sync;
 
-/// <summary>How the daemon-to-daemon table sync listens, batches, checks and retries.</summary>
-internal sealed class SyncOptions
+/// <summary>How the daemon-to-daemon table sync listens, batches, checks and retries (a record, so a variant is a <c>with</c>).</summary>
+internal sealed record SyncOptions
 {
     /// <summary>The sync listener's port, published as the <c>ax-sync</c> tag. Defaults to 7947 (the gossip port + 1); 0 picks a free one.</summary>
     internal int Port { get; init; } = 7947;

@@ -25,6 +25,7 @@ internal sealed partial class SyncPublisher : IAsyncDisposable
     private byte[]? _publishedFull;
     private string? _publishedHash;
     private bool _flushPending;
+    private HashSet<string> _leftOut = [];
     private TcpListener? _listener;
     private ITimer? _flushTimer;
     private ITimer? _digestTimer;
@@ -36,7 +37,7 @@ internal sealed partial class SyncPublisher : IAsyncDisposable
         _local = local;
         _logger = logger;
         _time = time ?? TimeProvider.System;
-        _published = local.Current;
+        _published = NodeTable.Empty(local.Current.Node, local.Current.Cluster, local.Current.Incarnation);
     }
 
     /// <summary>What the publisher wrote, by frame kind.</summary>
@@ -65,7 +66,7 @@ internal sealed partial class SyncPublisher : IAsyncDisposable
         _listener = listener;
         lock (_lock)
         {
-            _published = _local.Current;
+            _published = Publishable();
         }
 
         _flushTimer = _time.CreateTimer(_ => Flush(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -123,7 +124,7 @@ internal sealed partial class SyncPublisher : IAsyncDisposable
         lock (_lock)
         {
             _flushPending = false;
-            var current = _local.Current;
+            var current = Publishable();
             if (current.Incarnation == _published.Incarnation && current.Version == _published.Version)
             {
                 return;
@@ -158,6 +159,24 @@ internal sealed partial class SyncPublisher : IAsyncDisposable
                 subscriber.Enqueue(frame);
             }
         }
+    }
+
+    /// <summary>The local table without the rows no subscriber would accept; under the lock.</summary>
+    private NodeTable Publishable()
+    {
+        var leftOut = new List<string>();
+        var table = SyncValidation.Publishable(_local.Current, leftOut);
+        foreach (string why in leftOut)
+        {
+            // Once per row and reason, not at every flush while the row stays.
+            if (!_leftOut.Contains(why))
+            {
+                Log.RowLeftOut(_logger, why);
+            }
+        }
+
+        _leftOut = [.. leftOut];
+        return table;
     }
 
     /// <summary>Under the lock.</summary>
@@ -376,6 +395,9 @@ internal sealed partial class SyncPublisher : IAsyncDisposable
 
         [LoggerMessage(EventId = 938, Level = LogLevel.Warning, Message = "sync: cannot accept a connection ({Reason}); trying again")]
         internal static partial void AcceptFailed(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 940, Level = LogLevel.Error, Message = "sync: not publishing a row of this node's table: {Reason}")]
+        internal static partial void RowLeftOut(ILogger logger, string reason);
 
         [LoggerMessage(EventId = 939, Level = LogLevel.Debug, Message = "sync: the connection from {Remote} failed: {Reason}")]
         internal static partial void ConnectionFailed(ILogger logger, string remote, string reason);

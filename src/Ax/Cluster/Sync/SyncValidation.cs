@@ -30,6 +30,31 @@ internal static class SyncValidation
         return error.Length == 0;
     }
 
+    /// <summary>
+    /// This node's own table as it may be published: rows a subscriber would refuse (which would make every
+    /// subscriber refuse the whole table, and retry forever) are left out, each with why.
+    /// </summary>
+    internal static NodeTable Publishable(NodeTable table, List<string> leftOut)
+    {
+        var apps = table.Apps.RemoveAll(a => Rejected(App(a), leftOut));
+        var services = table.Services.RemoveAll(s => Rejected(Service(s), leftOut));
+        var seenApps = new HashSet<string>(StringComparer.Ordinal);
+        var seenServices = new HashSet<string>(StringComparer.Ordinal);
+        apps = apps.RemoveAll(a => Rejected(seenApps.Add(a.Id) ? "" : $"app {a.Id} twice", leftOut));
+        services = services.RemoveAll(s => Rejected(seenServices.Add(s.SocketId) ? "" : $"service {s.SocketId} twice", leftOut));
+        return leftOut.Count == 0 ? table : table with { Apps = apps, Services = services };
+    }
+
+    private static bool Rejected(string error, List<string> leftOut)
+    {
+        if (error.Length > 0)
+        {
+            leftOut.Add(error);
+        }
+
+        return error.Length > 0;
+    }
+
     private static string Hello(SyncHello h) =>
         !IsName(h.Cluster) ? "a bad cluster name in the hello"
         : !IsName(h.Node) ? "a bad node name in the hello"
@@ -135,7 +160,7 @@ internal static class SyncValidation
         !IsId(s.SocketId) ? "a bad socket id"
         : !IsId(s.AppId) ? $"service {s.SocketId}: a bad app id"
         : s.Proto is not ("tcp" or "udp") ? $"service {s.SocketId}: protocol {Clip(s.Proto)} is neither tcp nor udp"
-        : !IsEndpoint(s.ServiceAddr) || !IsEndpoint(s.HostAddr) || !IsEndpoint(s.BindAddr) ? $"service {s.SocketId}: a bad address"
+        : !IsEndpoint(s.ServiceAddr, 1) || !IsEndpoint(s.HostAddr, 1) || !IsEndpoint(s.BindAddr, 0) ? $"service {s.SocketId}: a bad address"
         : !Labels(s.Labels) ? $"service {s.SocketId}: bad labels"
         : s.Backlog < 0 ? $"service {s.SocketId}: a negative backlog"
         : "";
@@ -144,7 +169,14 @@ internal static class SyncValidation
 
     private static bool IsId(string s) => s.Length is > 0 and <= MaxId && Printable(s);
 
-    private static bool IsEndpoint(string s) => s.Length <= 64 && IPEndPoint.TryParse(s, out _);
+    /// <summary>
+    /// <c>ip:port</c> (<c>[v6]:port</c>) with the port written out: IPEndPoint.TryParse alone also takes a
+    /// bare address as port 0, and a client cannot connect to a service without its port.
+    /// </summary>
+    private static bool IsEndpoint(string s, int minPort) =>
+        s.Length <= 64 && IPEndPoint.TryParse(s, out var endpoint) && endpoint.Port >= minPort &&
+        s.EndsWith(string.Create(System.Globalization.CultureInfo.InvariantCulture, $":{endpoint.Port}"), StringComparison.Ordinal) &&
+        (endpoint.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6 || s.StartsWith('['));
 
     private static bool Labels(string[] labels)
     {
