@@ -34,7 +34,7 @@ internal sealed class SyncOutbound(Stream stream, string node, SyncOptions optio
     internal void Complete() => _queue.Writer.TryComplete();
 
     /// <summary>Writes queued frames until the queue ends or a write fails; returns why it stopped. Never throws.</summary>
-    internal async Task<string> RunAsync(CancellationToken cancel)
+    internal async Task<SyncConnectionEnd> RunAsync(CancellationToken cancel)
     {
         try
         {
@@ -49,21 +49,21 @@ internal sealed class SyncOutbound(Stream stream, string node, SyncOptions optio
                 }
                 catch (OperationCanceledException) when (timeout.IsCancellationRequested)
                 {
-                    return $"a write took longer than {options.WriteTimeout.TotalSeconds:0.#} s";
+                    return new($"a write took longer than {options.WriteTimeout.TotalSeconds:0.#} s", Fault: true);
                 }
 
                 counters.Add(frame);
             }
 
-            return _overflowed ? $"it fell {options.MaxQueuedFrames} frames behind" : "closed";
+            return _overflowed ? new($"it fell {options.MaxQueuedFrames} frames behind", Fault: true) : new("closed", Fault: false);
         }
         catch (OperationCanceledException)
         {
-            return "closed";
+            return new("closed", Fault: false);
         }
         catch (Exception error) when (error is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
         {
-            return error.Message;
+            return new(error.Message, Fault: false);
         }
     }
 }

@@ -21,6 +21,7 @@ internal sealed partial class SyncPublisher : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly List<SyncOutbound> _subscribers = [];
     private readonly HashSet<Task> _connections = [];
+    private readonly HashSet<string> _logged = new(StringComparer.Ordinal);
     private NodeTable _published;
     private byte[]? _publishedFull;
     private string? _publishedHash;
@@ -282,7 +283,12 @@ internal sealed partial class SyncPublisher : IAsyncDisposable
                 : null;
             if (refusal is not null)
             {
-                Log.Refused(_logger, remote, refusal);
+                // A refused daemon retries every few seconds: one line per node and reason, not per try.
+                if (Once(refusal))
+                {
+                    Log.Refused(_logger, remote, refusal);
+                }
+
                 using var timeout = new CancellationTokenSource(_options.HandshakeTimeout, _time);
                 await stream.WriteAsync(SyncFrameCodec.Encode(SyncFrameKind.Refusal, new SyncRefusal(refusal)), timeout.Token).ConfigureAwait(false);
                 return;
@@ -302,14 +308,14 @@ internal sealed partial class SyncPublisher : IAsyncDisposable
             var writing = outbound.RunAsync(connection.Token);
             var reading = ExpectEndAsync(stream, connection.Token);
             var ended = await Task.WhenAny(writing, reading).ConfigureAwait(false);
-            string reason = await ended.ConfigureAwait(false);
-            if (reason.StartsWith("it fell", StringComparison.Ordinal) || reason.StartsWith("a write", StringComparison.Ordinal) || reason.StartsWith("sent", StringComparison.Ordinal))
+            var end = await ended.ConfigureAwait(false);
+            if (end.Fault)
             {
-                Log.SubscriberDropped(_logger, hello.Node, remote, reason);
+                Log.SubscriberDropped(_logger, hello.Node, remote, end.Reason);
             }
             else
             {
-                Log.Unsubscribed(_logger, hello.Node, remote, reason);
+                Log.Unsubscribed(_logger, hello.Node, remote, end.Reason);
             }
 
             connection.Cancel();
@@ -345,25 +351,39 @@ internal sealed partial class SyncPublisher : IAsyncDisposable
         }
     }
 
+    /// <summary>True the first time <paramref name="what"/> is seen (remembers at most 1,024).</summary>
+    private bool Once(string what)
+    {
+        lock (_lock)
+        {
+            if (_logged.Count >= 1024)
+            {
+                _logged.Clear();
+            }
+
+            return _logged.Add(what);
+        }
+    }
+
     /// <summary>
     /// Reads after the hello, where a subscriber sends nothing: returns at its end of stream, or at the first
     /// byte it sends (a protocol error, so the connection ends). Never throws.
     /// </summary>
-    private static async Task<string> ExpectEndAsync(Stream stream, CancellationToken cancel)
+    private static async Task<SyncConnectionEnd> ExpectEndAsync(Stream stream, CancellationToken cancel)
     {
         byte[] one = new byte[1];
         try
         {
             int got = await stream.ReadAsync(one, cancel).ConfigureAwait(false);
-            return got == 0 ? "the subscriber closed the connection" : "sent data after its hello";
+            return got == 0 ? new("the subscriber closed the connection", Fault: false) : new("it sent data after its hello", Fault: true);
         }
         catch (OperationCanceledException)
         {
-            return "closed";
+            return new("closed", Fault: false);
         }
         catch (Exception error) when (error is IOException or ObjectDisposedException or SocketException)
         {
-            return error.Message;
+            return new(error.Message, Fault: false);
         }
     }
 

@@ -162,12 +162,6 @@ internal sealed partial class SyncSubscription
                 }
             }
 
-            if (_lastError is not null)
-            {
-                Log.Reconnected(_logger, _peer, endpoint.ToString());
-                _lastError = null;
-            }
-
             var reader = new SyncFrameReader(stream);
             bool expectFull = forceFull || _copy is null;
             while (true)
@@ -202,6 +196,7 @@ internal sealed partial class SyncSubscription
                         }
 
                         Publish(NodeTableDiff.Sorted(table));
+                        Healthy(endpoint);
                         expectFull = false;
                         applied = true;
                         break;
@@ -232,13 +227,18 @@ internal sealed partial class SyncSubscription
                             return Outcome.Resync;
                         }
 
+                        Healthy(endpoint);
                         expectFull = false;
                         applied = true;
                         break;
 
                     case SyncRefusal refusal:
-                        Log.RefusedByPeer(_logger, _peer, endpoint.ToString(), refusal.Reason);
-                        _lastError = refusal.Reason;
+                        if (refusal.Reason != _lastError)
+                        {
+                            Log.RefusedByPeer(_logger, _peer, endpoint.ToString(), refusal.Reason);
+                            _lastError = refusal.Reason;
+                        }
+
                         return Outcome.Failed;
 
                     default:
@@ -248,8 +248,12 @@ internal sealed partial class SyncSubscription
         }
         catch (SyncProtocolException error)
         {
-            Log.PeerProtocolError(_logger, _peer, endpoint.ToString(), error.Message);
-            _lastError = error.Message;
+            if (error.Message != _lastError)
+            {
+                Log.PeerProtocolError(_logger, _peer, endpoint.ToString(), error.Message);
+                _lastError = error.Message;
+            }
+
             return Outcome.Failed;
         }
         catch (OperationCanceledException)
@@ -267,6 +271,16 @@ internal sealed partial class SyncSubscription
             {
                 await stream.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>The peer answered as it should: say so once if it had not before.</summary>
+    private void Healthy(IPEndPoint endpoint)
+    {
+        if (_lastError is not null)
+        {
+            Log.Reconnected(_logger, _peer, endpoint.ToString());
+            _lastError = null;
         }
     }
 
@@ -315,10 +329,10 @@ internal sealed partial class SyncSubscription
         [LoggerMessage(EventId = 948, Level = LogLevel.Warning, Message = "sync: {Node} at {Endpoint} refused us: {Reason}")]
         internal static partial void RefusedByPeer(ILogger logger, string node, string endpoint, string reason);
 
-        [LoggerMessage(EventId = 949, Level = LogLevel.Warning, Message = "sync: closed the connection to {Node} at {Endpoint}: {Reason}")]
+        [LoggerMessage(EventId = 949, Level = LogLevel.Warning, Message = "sync: closed the connection to {Node} at {Endpoint}: {Reason}; trying again")]
         internal static partial void PeerProtocolError(ILogger logger, string node, string endpoint, string reason);
 
-        [LoggerMessage(EventId = 950, Level = LogLevel.Information, Message = "sync: reached {Node} at {Endpoint} again")]
+        [LoggerMessage(EventId = 950, Level = LogLevel.Information, Message = "sync: following {Node} at {Endpoint} again")]
         internal static partial void Reconnected(ILogger logger, string node, string endpoint);
 
         [LoggerMessage(EventId = 951, Level = LogLevel.Warning, Message = "sync: {Node} at {Endpoint} sent nothing for {Seconds} s; reconnecting")]

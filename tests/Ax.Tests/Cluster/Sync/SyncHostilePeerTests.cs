@@ -58,7 +58,7 @@ public sealed class SyncHostilePeerTests
 
     [Fact]
     public Task GarbageInsteadOfAHello_ClosesThatConnectionOnly() =>
-        AttackPublisherAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), "closed the connection from", answer => Assert.Empty(answer));
+        AttackPublisherAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), "a frame of 1195725856 bytes", answer => Assert.Empty(answer));
 
     [Fact]
     public Task FrameLengthOfTwoGigabytes_IsRefusedBeforeItIsRead() =>
@@ -66,11 +66,11 @@ public sealed class SyncHostilePeerTests
 
     [Fact]
     public Task HelloWithAnUnknownField_IsRefused() =>
-        AttackPublisherAsync(Frame(1, HelloJson()[..^1] + ""","admin":true}"""), "closed the connection from");
+        AttackPublisherAsync(Frame(1, HelloJson()[..^1] + ""","admin":true}"""), "bad Hello body");
 
     [Fact]
     public Task HelloWithAMissingField_IsRefused() =>
-        AttackPublisherAsync(Frame(1, """{"protocol":1,"cluster":"appswitch","node":"rogue","incarnation":0,"version":0}"""), "closed the connection from");
+        AttackPublisherAsync(Frame(1, """{"protocol":1,"cluster":"appswitch","node":"rogue","incarnation":0,"version":0}"""), "bad Hello body");
 
     [Fact]
     public Task HelloFromAnotherCluster_IsRefusedWithAReason() =>
@@ -187,5 +187,22 @@ public sealed class SyncHostilePeerTests
         Assert.False(b.Sink.Has("a", "a-s1"));
         Assert.Equal(1, a.Logger.Lines.Count(l => l.Contains("not publishing a row of this node's table: service a-s1: a bad address", StringComparison.Ordinal)));
         Assert.DoesNotContain("Warning", b.Logger.Text);
+    }
+
+    [Fact]
+    public async Task DaemonOfAnotherCluster_RetryingForAWhile_IsRefusedWithOneLogLineOnEachSide()
+    {
+        await using var a = new SyncTestNode("a");
+        await using var x = new SyncTestNode("x", cluster: "elsewhere");
+        a.Local.AddService(SyncRows.Service("a", 1));
+        x.Membership.Set(a.Peer, x.Peer);
+
+        await RecordingSink.WaitAsync(() => x.Logger.Text.Contains("refused us", StringComparison.Ordinal), "x refused");
+        await Task.Delay(TimeSpan.FromTicks(x.Options.RetryMax.Ticks * 5));
+
+        Assert.Equal(1, a.Logger.Lines.Count(l => l.Contains("node x belongs to cluster elsewhere, not appswitch", StringComparison.Ordinal)));
+        Assert.Equal(1, x.Logger.Lines.Count(l => l.Contains("refused us", StringComparison.Ordinal)));
+        Assert.Empty(x.Sink.Tables);
+        Assert.Equal(0, a.Sync.Publisher.SubscriberCount);
     }
 }
