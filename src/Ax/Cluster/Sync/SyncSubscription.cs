@@ -21,12 +21,14 @@ internal sealed partial class SyncSubscription
     private readonly IPeerTableSink _sink;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _kick = new(0);
+    private readonly Lock _wakeLock = new();
+    private CancellationTokenSource _wake = new();
     private volatile IPEndPoint? _endpoint;
     private CancellationTokenSource? _connection;
     private NodeTable? _copy;
     private string? _copyHash;
     private string? _lastError;
+    private bool _steady;
 
     /// <param name="node">This node's name.</param>
     /// <param name="cluster">This node's cluster.</param>
@@ -50,7 +52,10 @@ internal sealed partial class SyncSubscription
     {
         _endpoint = endpoint;
         Volatile.Read(ref _connection)?.Cancel();
-        _kick.Release();
+        lock (_wakeLock)
+        {
+            _wake.Cancel();
+        }
     }
 
     /// <summary>Follows the peer until <paramref name="stop"/>; never throws.</summary>
@@ -73,12 +78,13 @@ internal sealed partial class SyncSubscription
             }
 
             var outcome = await FollowOnceAsync(endpoint, forceFull, stop).ConfigureAwait(false);
-            bool again = outcome == Outcome.Retarget || (outcome == Outcome.Resync && !forceFull);
+            bool again = outcome == Outcome.Retarget || (outcome == Outcome.Resync && (!forceFull || _steady));
             forceFull = outcome == Outcome.Resync;
             if (again)
             {
                 // Anti-entropy or a new address: subscribe again at once (whole, for anti-entropy). A peer
-                // whose fresh table does not fit either is retried with the backoff, not in a tight loop.
+                // whose fresh table does not fit at once again is retried with the backoff, not in a tight
+                // loop; one that was steady for a while and then diverged is not held back.
                 backoff = _options.RetryMin;
                 continue;
             }
@@ -112,18 +118,33 @@ internal sealed partial class SyncSubscription
         Retarget,
     }
 
-    /// <summary>False when stopped.</summary>
+    /// <summary>Waits <paramref name="delay"/> or until <see cref="Retarget"/>; false when stopped.</summary>
     private async Task<bool> WaitAsync(TimeSpan delay, CancellationToken stop)
     {
+        CancellationTokenSource wake;
+        lock (_wakeLock)
+        {
+            if (_wake.IsCancellationRequested)
+            {
+                // Retargeted since the last wait: go at once, and arm a fresh wake-up for the next one.
+                _wake.Dispose();
+                _wake = new CancellationTokenSource();
+                return !stop.IsCancellationRequested;
+            }
+
+            wake = _wake;
+        }
+
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(stop, wake.Token);
         try
         {
-            await _kick.WaitAsync(delay, stop).ConfigureAwait(false);
-            return true;
+            await Task.Delay(delay, _time, either.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            return false;
         }
+
+        return !stop.IsCancellationRequested;
     }
 
     private async Task<Outcome> FollowOnceAsync(IPEndPoint endpoint, bool forceFull, CancellationToken stop)
@@ -136,6 +157,8 @@ internal sealed partial class SyncSubscription
         }
 
         bool applied = false;
+        int good = 0;
+        _steady = false;
         using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         Stream? stream = null;
         try
@@ -197,6 +220,7 @@ internal sealed partial class SyncSubscription
 
                         Publish(NodeTableDiff.Sorted(table));
                         Healthy(endpoint);
+                        _steady = ++good > 1;
                         expectFull = false;
                         applied = true;
                         break;
@@ -210,6 +234,7 @@ internal sealed partial class SyncSubscription
                         }
 
                         Publish(after);
+                        _steady = ++good > 1;
                         applied = true;
                         break;
 
@@ -228,6 +253,7 @@ internal sealed partial class SyncSubscription
                         }
 
                         Healthy(endpoint);
+                        _steady = ++good > 1;
                         expectFull = false;
                         applied = true;
                         break;

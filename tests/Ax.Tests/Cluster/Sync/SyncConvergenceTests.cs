@@ -115,6 +115,28 @@ public sealed class SyncConvergenceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task MemberWithoutASyncPort_IsFollowedOnceItAnnouncesOne_AndAtItsNewPortAfterARestart()
+    {
+        var a = new SyncTestNode("a");
+        await using var b = new SyncTestNode("b");
+        a.Local.AddService(SyncRows.Service("a", 1));
+        b.Membership.Set(new SyncPeer("a", null), b.Peer);
+        await Task.Delay(200);
+        Assert.Empty(b.Sink.Tables);
+
+        b.Membership.Set(a.Peer, b.Peer);
+        await RecordingSink.WaitAsync(() => b.Sink.Has("a", "a-s1"), "a's rows on b once a announced its port");
+
+        await a.DisposeAsync();
+        await using var moved = new SyncTestNode("a");
+        moved.Local.AddService(SyncRows.Service("a", 2));
+        b.Membership.Set(moved.Peer, b.Peer);
+
+        await RecordingSink.WaitAsync(() => b.Sink.Matches(moved.Local.Current), "b follows a at its new port");
+        Assert.Empty(b.Sink.Removed);
+    }
+
+    [Fact]
     public async Task DepartedMember_HasItsRowsRemoved_AndOnlyItsOwn()
     {
         await using var a = new SyncTestNode("a");
