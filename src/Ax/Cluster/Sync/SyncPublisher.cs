@@ -331,9 +331,22 @@ internal sealed partial class SyncPublisher : IAsyncDisposable
         {
             // Shutting down.
         }
-        catch (Exception error) when (error is IOException or SocketException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+        catch (System.Security.Authentication.AuthenticationException error)
+        {
+            // The stream wrapper (TLS) refused the peer: a daemon without a certificate of this cluster.
+            if (Once(error.Message))
+            {
+                Log.Refused(_logger, remote, error.Message);
+            }
+        }
+        catch (Exception error) when (error is IOException or SocketException or ObjectDisposedException)
         {
             Log.ConnectionFailed(_logger, remote, error.Message);
+        }
+        catch (Exception error)
+        {
+            // A bug, not the peer: it must cost this connection only, never the accept loop or the daemon.
+            Log.ConnectionBug(_logger, remote, error);
         }
         finally
         {
@@ -418,6 +431,9 @@ internal sealed partial class SyncPublisher : IAsyncDisposable
 
         [LoggerMessage(EventId = 940, Level = LogLevel.Error, Message = "sync: not publishing a row of this node's table: {Reason}")]
         internal static partial void RowLeftOut(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 941, Level = LogLevel.Error, Message = "sync: the connection from {Remote} failed")]
+        internal static partial void ConnectionBug(ILogger logger, string remote, Exception error);
 
         [LoggerMessage(EventId = 939, Level = LogLevel.Debug, Message = "sync: the connection from {Remote} failed: {Reason}")]
         internal static partial void ConnectionFailed(ILogger logger, string remote, string reason);

@@ -77,7 +77,18 @@ internal sealed partial class SyncSubscription
                 continue;
             }
 
-            var outcome = await FollowOnceAsync(endpoint, forceFull, stop).ConfigureAwait(false);
+            Outcome outcome;
+            try
+            {
+                outcome = await FollowOnceAsync(endpoint, forceFull, stop).ConfigureAwait(false);
+            }
+            catch (Exception error)
+            {
+                // A bug, not the peer: the loop must outlive it, or the peer's rows would never be removed.
+                Log.FollowBug(_logger, _peer, error);
+                outcome = Outcome.Failed;
+            }
+
             bool again = outcome == Outcome.Retarget || (outcome == Outcome.Resync && (!forceFull || _steady));
             forceFull = outcome == Outcome.Resync;
             if (again)
@@ -366,6 +377,9 @@ internal sealed partial class SyncSubscription
 
         [LoggerMessage(EventId = 952, Level = LogLevel.Debug, Message = "sync: {Node} at {Endpoint} closed the connection; reconnecting")]
         internal static partial void PeerClosed(ILogger logger, string node, string endpoint);
+
+        [LoggerMessage(EventId = 954, Level = LogLevel.Error, Message = "sync: following {Node} failed; trying again")]
+        internal static partial void FollowBug(ILogger logger, string node, Exception error);
 
         [LoggerMessage(EventId = 953, Level = LogLevel.Error, Message = "sync: the table could not take {Node}'s rows")]
         internal static partial void SinkFailed(ILogger logger, string node, Exception error);
