@@ -187,6 +187,9 @@ public sealed class SyncConvergenceTests(ITestOutputHelper output)
         var took = clock.Elapsed;
         long frames = a.Sync.Publisher.Counters.Frames(SyncFrameKind.Delta) - framesBefore;
         long bytes = a.Sync.Publisher.Counters.Bytes(SyncFrameKind.Delta) - bytesBefore;
+        await RecordingSink.WaitAsync(() => a.Sync.Publisher.Counters.Frames(SyncFrameKind.Digest) > 0, "a digest sent");
+        long digests = a.Sync.Publisher.Counters.Frames(SyncFrameKind.Digest);
+        output.WriteLine($"digest frame: {a.Sync.Publisher.Counters.Bytes(SyncFrameKind.Digest) / Math.Max(1, digests)} bytes");
         output.WriteLine($"300 listens: {frames} delta frames to 2 subscribers, {bytes} bytes, {bytes / 600.0:0} bytes per change per subscriber, on both in {took.TotalMilliseconds:0} ms");
         Assert.True(frames <= 2 * 5, $"{frames} delta frames for 300 changes to 2 subscribers");
         Assert.True(b.Sink.Matches(a.Local.Current) && c.Sink.Matches(a.Local.Current));
@@ -212,11 +215,13 @@ public sealed class SyncConvergenceTests(ITestOutputHelper output)
                 nodes.Add(node);
             }
 
+            var cpu = Environment.CpuUsage.TotalTime;
             var clock = Stopwatch.StartNew();
             SyncTestNode.Join([.. nodes]);
             int expected = (Nodes - 1) * (Services + 10);
             await RecordingSink.WaitAsync(() => nodes.All(n => n.Sink.Rows == expected), $"every node holds {expected} rows of the others", seconds: 60);
             var full = clock.Elapsed;
+            var fullCpu = Environment.CpuUsage.TotalTime - cpu;
 
             // Then one change on every node at once.
             clock.Restart();
@@ -229,7 +234,7 @@ public sealed class SyncConvergenceTests(ITestOutputHelper output)
             var delta = clock.Elapsed;
             long fullBytes = nodes.Sum(n => n.Sync.Publisher.Counters.Bytes(SyncFrameKind.Full));
             long fullCount = nodes.Sum(n => n.Sync.Publisher.Counters.Frames(SyncFrameKind.Full));
-            output.WriteLine($"{Nodes} nodes x {Services} services ({Nodes * Services} in the table, {Nodes * (Nodes - 1)} connections): all converged in {full.TotalMilliseconds:0} ms from the join ({fullCount} full tables of {fullBytes / Math.Max(1, fullCount) / 1024} KiB); one change per node everywhere in {delta.TotalMilliseconds:0} ms");
+            output.WriteLine($"{Nodes} nodes x {Services} services ({Nodes * Services} in the table, {Nodes * (Nodes - 1)} connections): all converged in {full.TotalMilliseconds:0} ms from the join, {fullCpu.TotalSeconds:0.0} CPU-s in this one process, JIT included ({fullCount} full tables of {fullBytes / Math.Max(1, fullCount) / 1024} KiB); one change per node everywhere in {delta.TotalMilliseconds:0} ms");
             Assert.True(fullCount <= 2 * Nodes * (Nodes - 1), $"{fullCount} full tables for {Nodes * (Nodes - 1)} subscriptions: a resubscription storm");
         }
         finally
