@@ -1,0 +1,88 @@
+using System.Collections.Immutable;
+
+namespace Ax.Cluster.Sync;
+
+/// <summary>Deltas between two versions of a node's table, and a delta applied to a copy.</summary>
+internal static class NodeTableDiff
+{
+    /// <summary>What turns <paramref name="before"/> into <paramref name="after"/>; empty when their rows are equal.</summary>
+    internal static SyncDelta Between(NodeTable before, NodeTable after)
+    {
+        var oldApps = before.Apps.ToDictionary(a => a.Id, StringComparer.Ordinal);
+        var oldServices = before.Services.ToDictionary(s => s.SocketId, StringComparer.Ordinal);
+        var apps = new List<SyncApp>();
+        var services = new List<SyncService>();
+        foreach (var app in after.Apps)
+        {
+            if (!oldApps.Remove(app.Id, out var old) || !old.Equals(app))
+            {
+                apps.Add(app);
+            }
+        }
+
+        foreach (var service in after.Services)
+        {
+            if (!oldServices.Remove(service.SocketId, out var old) || !old.Equals(service))
+            {
+                services.Add(service);
+            }
+        }
+
+        return new SyncDelta(after.Incarnation, before.Version, after.Version, [.. apps], [.. oldApps.Keys], [.. services], [.. oldServices.Keys]);
+    }
+
+    /// <summary>
+    /// <paramref name="table"/> with <paramref name="delta"/> applied, rows in key order; null when the delta
+    /// does not fit it (another incarnation or version, or removes a row the copy lacks): the copy has
+    /// diverged and must be fetched whole.
+    /// </summary>
+    internal static NodeTable? Apply(NodeTable table, SyncDelta delta)
+    {
+        if (delta.Incarnation != table.Incarnation || delta.From != table.Version)
+        {
+            return null;
+        }
+
+        var apps = table.Apps.ToDictionary(a => a.Id, StringComparer.Ordinal);
+        var services = table.Services.ToDictionary(s => s.SocketId, StringComparer.Ordinal);
+        foreach (string id in delta.RemovedApps)
+        {
+            if (!apps.Remove(id))
+            {
+                return null;
+            }
+        }
+
+        foreach (string id in delta.RemovedServices)
+        {
+            if (!services.Remove(id))
+            {
+                return null;
+            }
+        }
+
+        foreach (var app in delta.Apps)
+        {
+            apps[app.Id] = app;
+        }
+
+        foreach (var service in delta.Services)
+        {
+            services[service.SocketId] = service;
+        }
+
+        return table with
+        {
+            Version = delta.To,
+            Apps = [.. apps.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
+            Services = [.. services.Values.OrderBy(s => s.SocketId, StringComparer.Ordinal)],
+        };
+    }
+
+    /// <summary>The same table with its rows in key order.</summary>
+    internal static NodeTable Sorted(NodeTable table) => table with
+    {
+        Apps = [.. table.Apps.OrderBy(a => a.Id, StringComparer.Ordinal)],
+        Services = [.. table.Services.OrderBy(s => s.SocketId, StringComparer.Ordinal)],
+    };
+}

@@ -1,0 +1,14 @@
+namespace Ax.Cluster.Sync;
+
+/// <summary>What changed in a node's table from one version to the next it published (a coalesced burst).</summary>
+/// <param name="Incarnation">The publisher's incarnation.</param>
+/// <param name="From">The version it applies to: a subscriber holding another one has missed something.</param>
+/// <param name="To">The version it makes.</param>
+/// <param name="Apps">Apps added or changed, whole.</param>
+/// <param name="RemovedApps">Ids of apps gone.</param>
+/// <param name="Services">Services added or changed, whole.</param>
+/// <param name="RemovedServices">Socket ids of services gone.</param>
+internal sealed record SyncDelta(ulong Incarnation, ulong From, ulong To, SyncApp[] Apps, string[] RemovedApps, SyncService[] Services, string[] RemovedServices)
+{
+    internal int Count => Apps.Length + RemovedApps.Length + Services.Length + RemovedServices.Length;
+}
