@@ -59,15 +59,16 @@ internal sealed partial class ClusterGossip : IAsyncDisposable
             throw;
         }
 
-        var membership = new ClusterMembership(agent, logger);
-        membership.Start();
+        // Subscribed before it starts, so that no change escapes Remember.
+        var gossip = new ClusterGossip(agent, new ClusterMembership(agent, logger), logger);
+        gossip.Membership.Start();
         Log.Joining(
             logger,
             options.ClusterName,
             string.Create(CultureInfo.InvariantCulture, $"{options.BindAddress}:{options.GossipPort}"),
             options.Neighbors.Count == 0 ? "none" : string.Join(", ", options.Neighbors),
             options.Discover ? "on" : "off");
-        return new ClusterGossip(agent, membership, logger);
+        return gossip;
     }
 
     public async ValueTask DisposeAsync()
