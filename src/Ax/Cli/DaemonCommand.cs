@@ -121,12 +121,40 @@ internal static class DaemonCommand
             Hidden = true,
         };
         syncPort.Port();
+        var tls = new Option<bool>("--tls") { Description = "Enable Transport Layer Security between daemons: the service tables travel only over mutually authenticated TLS (default: false)" };
+        var tlsCaCert = new Option<string?>("--tls-ca-cert") { Description = "Path to TLS CA certificate file (PEM), the CA that signed every node's certificate" };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "Path to TLS certificate file (PEM) of this node" };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "Path to TLS key file (PEM) of this node's certificate" };
+        foreach (var path in (Option<string?>[])[tlsCaCert, tlsCert, tlsKey])
+        {
+            path.Validators.Add(r =>
+            {
+                string? value = r.GetValueOrDefault<string?>();
+                if (value is not null && !Path.IsPathFullyQualified(value))
+                {
+                    r.AddError($"{r.Option.Name} '{value}' is not an absolute path; give the file's full path, such as /etc/ssl/certs/ax.crt");
+                }
+            });
+        }
 
         var command = new Command("daemon", "Start the AppSwitch daemon")
         {
             driver, nodeInterface, nodeName, cluster, ports, restPort, dns, dnsDomain, dnsServers, clean, restartGrace,
-            neighbors, gossipPort, gossipAutoDiscover, gossipRpcPort, syncPort,
+            neighbors, gossipPort, gossipAutoDiscover, gossipRpcPort, syncPort, tls, tlsCaCert, tlsCert, tlsKey,
         };
+        command.Validators.Add(r =>
+        {
+            bool on = r.GetValue(tls);
+            var missing = ((Option<string?>[])[tlsCaCert, tlsCert, tlsKey]).Where(o => r.GetValue(o) is null).Select(o => o.Name).ToList();
+            if (on && missing.Count > 0)
+            {
+                r.AddError($"--tls needs {string.Join(", ", missing)} too: the CA's certificate, this node's certificate and its key, as absolute paths");
+            }
+            else if (!on && missing.Count < 3)
+            {
+                r.AddError("--tls-ca-cert, --tls-cert and --tls-key take effect only with --tls; add --tls or leave them out");
+            }
+        });
         command.SetAction((result, _) => DaemonHost.RunAsync(new DaemonOptions
         {
             Driver = result.GetValue(driver)!,
@@ -146,6 +174,10 @@ internal static class DaemonCommand
             GossipAutoDiscover = result.GetValue(gossipAutoDiscover),
             GossipRpcPort = result.GetValue(gossipRpcPort),
             SyncPort = result.GetValue(syncPort),
+            Tls = result.GetValue(tls),
+            TlsCaCert = result.GetValue(tlsCaCert),
+            TlsCert = result.GetValue(tlsCert),
+            TlsKey = result.GetValue(tlsKey),
             RunDir = RunDirectory.Resolve(result.GetValue(GlobalOptions.RunDir)),
         }));
         return command;

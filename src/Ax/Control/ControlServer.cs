@@ -23,6 +23,7 @@ internal sealed partial class ControlServer : IDisposable
     private readonly string? _resolvConf;
     private readonly ILogger _logger;
     private readonly NamespacePool? _namespaces;
+    private readonly Func<uint, bool>? _isClusterNode;
 
     /// <param name="socket">The listening control socket.</param>
     /// <param name="apps">Takes each admitted app from here on.</param>
@@ -30,8 +31,10 @@ internal sealed partial class ControlServer : IDisposable
     /// <param name="resolvConf">The resolv.conf apps get with --dns-override; null when the DNS server is not running.</param>
     /// <param name="logger">The control socket's logger.</param>
     /// <param name="namespaces">Ready network namespaces for apps, if the daemon keeps some.</param>
-    internal ControlServer(SeqpacketSocket socket, AppLifecycle apps, uint nodeIp, string? resolvConf, ILogger logger, NamespacePool? namespaces = null)
+    /// <param name="isClusterNode">Whether an address is a node of this cluster (null on a lone node), for --expose internal:NODE-IP:port.</param>
+    internal ControlServer(SeqpacketSocket socket, AppLifecycle apps, uint nodeIp, string? resolvConf, ILogger logger, NamespacePool? namespaces = null, Func<uint, bool>? isClusterNode = null)
     {
+        _isClusterNode = isClusterNode;
         _socket = socket;
         _apps = apps;
         _nodeIp = nodeIp;
@@ -194,7 +197,7 @@ internal sealed partial class ControlServer : IDisposable
         ip = _nodeIp;
         labels = LabelSet.Default;
         problem = null;
-        if (!RunValidation.TryParseExpose(request.Expose ?? [], _nodeIp, out expose, out problem))
+        if (!RunValidation.TryParseExpose(request.Expose ?? [], _nodeIp, out expose, out problem, _isClusterNode))
         {
             return false;
         }

@@ -30,7 +30,7 @@ internal static class RunValidation
     /// Parses the --expose rules and, when the daemon checks them (<paramref name="nodeIp"/> given), refuses
     /// a node IP that is not this node's: on a single node, "every node" (0.0.0.0) means this one.
     /// </summary>
-    internal static bool TryParseExpose(IEnumerable<string?> values, uint? nodeIp, out List<ExposeRule> rules, [NotNullWhen(false)] out string? problem)
+    internal static bool TryParseExpose(IEnumerable<string?> values, uint? nodeIp, out List<ExposeRule> rules, [NotNullWhen(false)] out string? problem, Func<uint, bool>? isClusterNode = null)
     {
         if (!ExposeRule.TryParseAll(values, out rules, out problem))
         {
@@ -39,9 +39,11 @@ internal static class RunValidation
 
         foreach (ExposeRule rule in rules)
         {
-            if (nodeIp is { } node && rule.NodeAddress is { } address && address != Ipv4Endpoint.Any && address != node)
+            if (nodeIp is { } node && rule.NodeAddress is { } address && address != Ipv4Endpoint.Any && address != node && isClusterNode?.Invoke(address) != true)
             {
-                problem = $"invalid --expose '{rule}': {Ipv4Endpoint.FormatAddress(address)} is not this node's IP; use {Ipv4Endpoint.FormatAddress(node)}, 0.0.0.0 or internal-port:host-port";
+                problem = isClusterNode is null
+                    ? $"invalid --expose '{rule}': {Ipv4Endpoint.FormatAddress(address)} is not this node's IP; use {Ipv4Endpoint.FormatAddress(node)}, 0.0.0.0 or internal-port:host-port"
+                    : $"invalid --expose '{rule}': {Ipv4Endpoint.FormatAddress(address)} is not the address of a node of this cluster ('ax get nodes' lists them); use one of those, 0.0.0.0 or internal-port:host-port";
                 return false;
             }
         }

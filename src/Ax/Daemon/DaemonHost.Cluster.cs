@@ -3,6 +3,7 @@ using System.Net.NetworkInformation;
 using Ax.Addressing;
 using Ax.Cli;
 using Ax.Cluster;
+using Ax.Cluster.Sync;
 using Microsoft.Extensions.Logging;
 
 namespace Ax.Daemon;
@@ -65,6 +66,47 @@ internal static partial class DaemonHost
     }
 
     /// <summary>
+    /// Starts the table sync of a node in a cluster: this node's apps, services and vservices are served at
+    /// node-IP:--sync-port to every other member, and every other member's land in this node's tables (keyed
+    /// by that node, so no peer touches another's rows). With --tls, only over mutually authenticated TLS.
+    /// </summary>
+    private static ClusterTableSync StartTableSync(
+        DaemonOptions options,
+        string nodeName,
+        uint nodeIp,
+        ClusterGossip gossip,
+        LocalNodeTable local,
+        PeerTableSink sink,
+        ILoggerFactory loggerFactory)
+    {
+        SyncTls? tls = null;
+        if (options.Tls)
+        {
+            tls = SyncTls.TryLoad(options.TlsCaCert!, options.TlsCert!, options.TlsKey!, out string? problem)
+                ?? throw new CliException(problem!, 2);
+        }
+
+        var syncOptions = new SyncOptions
+        {
+            Port = options.SyncPort,
+            ListenAddress = IPAddress.Parse(Ipv4Endpoint.FormatAddress(nodeIp)),
+            WrapStream = tls is null ? null : tls.WrapAsync,
+        };
+        var sync = new ClusterTableSync(syncOptions, local, new ClusterSyncMembership(gossip.Membership), sink, loggerFactory.CreateLogger("Ax.Cluster.Sync"));
+        try
+        {
+            sync.Start();
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            throw new CliException($"cannot serve the service table at {Ipv4Endpoint.FormatAddress(nodeIp)}:{options.SyncPort} ({ex.SocketErrorCode}); stop what uses that port or give the daemon another --sync-port");
+        }
+
+        Log.TableSyncStarted(loggerFactory.CreateLogger("Ax.Cluster"), nodeName, Ipv4Endpoint.FormatAddress(nodeIp), options.SyncPort, options.Tls ? "mutual TLS" : "clear text");
+        return sync;
+    }
+
+    /// <summary>
     /// Why mDNS discovery cannot work here, or null. The agent polls once at start and then once a minute,
     /// so an IPv6 link-local address still tentative (a link that just came up, as at boot) would cost the
     /// first minute: that one problem is waited out for up to 3 s, since duplicate address detection takes
@@ -97,6 +139,9 @@ internal static partial class DaemonHost
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 959, Level = LogLevel.Information, Message = "Node {Node} serves its part of the service table at {NodeIp}:{Port} ({Transport}) and follows every other member's")]
+        internal static partial void TableSyncStarted(ILogger logger, string node, string nodeIp, int port, string transport);
+
         [LoggerMessage(EventId = 933, Level = LogLevel.Warning, Message = "{Reason}")]
         internal static partial void DiscoveryUnavailable(ILogger logger, string reason);
     }

@@ -6,6 +6,7 @@ using Ax.Api.Http;
 using Ax.Apps;
 using Ax.Cli;
 using Ax.Cluster;
+using Ax.Cluster.Sync;
 using Ax.Contracts;
 using Ax.Control;
 using Ax.Dns;
@@ -115,7 +116,6 @@ internal static partial class DaemonHost
         Interop.Libc.Chmod(controlSocket, 0x1b6 /* 0666 */);
         using var namespaces = new NamespacePool(loggerFactory.CreateLogger("Ax.Control"));
         namespaces.Start();
-        using var control = new ControlServer(controlListener!, lifecycle, nodeIp, resolvConf, loggerFactory.CreateLogger("Ax.Control"), namespaces);
         using var sweeper = new ListenerSweeper(services, bindings, loggerFactory.CreateLogger("Ax.ServiceTable"), TimeProvider.System, ListenerSweeper.DefaultPeriod);
 
         try
@@ -138,6 +138,10 @@ internal static partial class DaemonHost
 
         // Only with --neighbors or --gossip-auto-discover (DaemonHost.Cluster.cs); null runs single-node.
         await using ClusterGossip? gossip = await StartGossipAsync(options, nodeName, nodeIp, loggerFactory);
+
+        // --expose internal:NODE-IP:port may name any node of the cluster (that node serves it: Proxies/RemoteExposures.cs).
+        Func<uint, bool>? isClusterNode = gossip is null ? null : ip => gossip.Membership.Current.Members.Any(m => m.Address.Equals(new IPAddress([(byte)(ip >> 24), (byte)(ip >> 16), (byte)(ip >> 8), (byte)ip])));
+        using var control = new ControlServer(controlListener!, lifecycle, nodeIp, resolvConf, loggerFactory.CreateLogger("Ax.Control"), namespaces, isClusterNode);
         NodeViews.Map(routes, new NodeViews(nodeInfo, gossip));
         Interop.Libc.Chmod(apiSocket, 0x1b6 /* 0666 */);
         api.Start();
@@ -171,6 +175,11 @@ internal static partial class DaemonHost
         using var saver = new ServiceTableSaver(services, bindings, state, logger, TimeProvider.System, ServiceTableSaver.DefaultPeriod);
         // Ports apps on other nodes expose on this node (--expose internal:0.0.0.0:port); none on a lone node.
         using var remoteExposures = new RemoteExposures(nodeName, nodeIp, apps, services, proxies, loggerFactory.CreateLogger("Ax.Proxies"));
+
+        // In a cluster: this node's part of the table goes to every other member, and theirs comes here.
+        using LocalNodeTable? localTable = gossip is null ? null : new LocalNodeTable(nodeName, options.Cluster, ClusterTableSync.NewIncarnation(), apps, services, vservices, vserviceManager);
+        await using ClusterTableSync? tableSync = gossip is null ? null : StartTableSync(
+            options, nodeName, nodeIp, gossip, localTable!, new PeerTableSink(nodeName, apps, services, vserviceManager, loggerFactory.CreateLogger("Ax.Cluster")), loggerFactory);
         keeper.StartWatching();
         control.Start();
         Log.Started(logger, nodeName, Ipv4Endpoint.FormatAddress(nodeIp), options.RunDir, options.RestPort, ports.Text);

@@ -66,6 +66,18 @@ internal sealed class DaemonOptions
     /// </summary>
     public int SyncPort { get; init; } = Ax.Cluster.SerfAgentOptions.DefaultSyncPort;
 
+    /// <summary>--tls: the service tables travel between daemons only over mutually authenticated TLS. Defaults to false.</summary>
+    public bool Tls { get; init; }
+
+    /// <summary>--tls-ca-cert: the PEM certificate of the CA that signed every node's certificate (an absolute path).</summary>
+    public string? TlsCaCert { get; init; }
+
+    /// <summary>--tls-cert: this node's PEM certificate (an absolute path).</summary>
+    public string? TlsCert { get; init; }
+
+    /// <summary>--tls-key: the PEM private key of <see cref="TlsCert"/> (an absolute path).</summary>
+    public string? TlsKey { get; init; }
+
     /// <summary>--run-dir / AX_RUN_DIR: where the sockets and state live. Defaults to /var/run/appswitch.</summary>
     public required string RunDir { get; init; }
 }

@@ -6,13 +6,14 @@ namespace Ax.Tests.EndToEnd;
 
 /// <summary>
 /// An <c>ax daemon</c> running inside a <see cref="ClusterNode"/> with its own run directory, named
-/// "node&lt;index&gt;", on the node's eth0, without the DNS server (not what these tests are about).
+/// "node&lt;index&gt;", on the node's eth0, without the DNS server unless the arguments say otherwise.
 /// Disposing kills, each by its pid, the daemon, its keeper and a gossip agent a killed daemon left behind,
 /// then removes the run directory.
 /// </summary>
 internal sealed class ClusterDaemon : IDisposable
 {
     private readonly BackgroundProcess _process;
+    private readonly List<BackgroundProcess> _apps = [];
 
     private ClusterDaemon(ClusterNode node, string runDir, BackgroundProcess process)
     {
@@ -45,7 +46,8 @@ internal sealed class ClusterDaemon : IDisposable
         string runDir = Path.Combine(Path.GetTempPath(), $"{node.Namespace}-run");
         Directory.CreateDirectory(runDir);
         var startInfo = new ProcessStartInfo("ip") { UseShellExecute = false };
-        foreach (string word in (string[])["netns", "exec", node.Namespace, AxBinary.Path, "daemon", "--node-name", $"node{node.Index}", "--node-interface", "eth0", "--dns=false", .. args])
+        string[] dns = args.Any(a => a.StartsWith("--dns", StringComparison.Ordinal)) ? [] : ["--dns=false"];
+        foreach (string word in (string[])["netns", "exec", node.Namespace, AxBinary.Path, "daemon", "--node-name", $"node{node.Index}", "--node-interface", "eth0", .. dns, .. args])
         {
             startInfo.ArgumentList.Add(word);
         }
@@ -78,6 +80,76 @@ internal sealed class ClusterDaemon : IDisposable
         return Shell.Run(startInfo, null, TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>Starts <c>ax run RUNARGS</c> inside this node, served by this daemon, in the background; killed on dispose.</summary>
+    internal BackgroundProcess StartApp(params string[] runArgs)
+    {
+        var startInfo = new ProcessStartInfo("ip") { UseShellExecute = false };
+        foreach (string word in (string[])["netns", "exec", Node.Namespace, AxBinary.Path, "run", .. runArgs])
+        {
+            startInfo.ArgumentList.Add(word);
+        }
+
+        startInfo.Environment["AX_RUN_DIR"] = RunDir;
+        startInfo.WorkingDirectory = Path.GetTempPath();
+        var app = new BackgroundProcess(startInfo);
+        lock (_apps)
+        {
+            _apps.Add(app);
+        }
+
+        return app;
+    }
+
+    /// <summary>Runs <c>ax ARGS</c> inside this node against this daemon (for <c>ax run</c>: the app runs in the node).</summary>
+    internal CommandResult AxInNode(params string[] args)
+    {
+        var startInfo = new ProcessStartInfo("ip");
+        foreach (string word in (string[])["netns", "exec", Node.Namespace, AxBinary.Path, .. args])
+        {
+            startInfo.ArgumentList.Add(word);
+        }
+
+        startInfo.Environment["AX_RUN_DIR"] = RunDir;
+        return Shell.Run(startInfo, null, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>The rows of <c>ax get servers -o json</c>.</summary>
+    internal ServerInfo[] Servers()
+    {
+        var result = Ax("get", "servers", "-o", "json");
+        Assert.True(result.ExitCode == 0, $"ax get servers on {NodeName}: {result}");
+        return JsonSerializer.Deserialize(result.Stdout, AxJsonContext.Default.ServerInfoArray)!;
+    }
+
+    /// <summary>Waits until this node's table lists <paramref name="serviceAddr"/> at least <paramref name="count"/> times.</summary>
+    internal ServerInfo[] WaitForServers(string serviceAddr, int count = 1, TimeSpan? timeout = null)
+    {
+        ServerInfo[] servers = [];
+        Wait.Until(
+            () => (servers = [.. Servers().Where(s => s.ServiceAddr == serviceAddr)]).Length >= count,
+            timeout ?? TimeSpan.FromSeconds(20),
+            () => $"{serviceAddr} did not appear {count} time(s) in {NodeName}'s table:\n{Ax("get", "servers")}\n{Output}");
+        return servers;
+    }
+
+    /// <summary>Waits until this node's table no longer lists <paramref name="serviceAddr"/>.</summary>
+    internal void WaitForNoServer(string serviceAddr, TimeSpan? timeout = null) =>
+        Wait.Until(
+            () => !Servers().Any(s => s.ServiceAddr == serviceAddr),
+            timeout ?? TimeSpan.FromSeconds(20),
+            () => $"{serviceAddr} stayed in {NodeName}'s table:\n{Ax("get", "servers")}\n{Output}");
+
+    /// <summary>The node dies at once: its daemon, keeper, gossip agent and apps are killed (SIGKILL, each by its pid).</summary>
+    internal void Kill()
+    {
+        foreach (int? pid in (int?[])[Pid, ReadPid("keeper.pid", "keeper"), AgentPid, .. AppPids()])
+        {
+            KillPid(pid);
+        }
+
+        _process.WaitForExit(TimeSpan.FromSeconds(10));
+    }
+
     /// <summary>The rows of <c>ax get nodes -o json</c>.</summary>
     internal ClusterNodeInfo[] Nodes()
     {
@@ -100,24 +172,16 @@ internal sealed class ClusterDaemon : IDisposable
 
     public void Dispose()
     {
+        lock (_apps)
+        {
+            _apps.ForEach(static a => a.Dispose());
+            _apps.Clear();
+        }
+
         _process.Dispose();
         foreach (int? pid in (int?[])[ReadPid("keeper.pid", "keeper"), AgentPid])
         {
-            if (pid is null)
-            {
-                continue;
-            }
-
-            try
-            {
-                using var process = Process.GetProcessById(pid.Value);
-                process.Kill();
-                process.WaitForExit(5000);
-            }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-                // already gone
-            }
+            KillPid(pid);
         }
 
         try
@@ -126,6 +190,33 @@ internal sealed class ClusterDaemon : IDisposable
         }
         catch (IOException)
         {
+        }
+    }
+
+    private static void KillPid(int? pid)
+    {
+        if (pid is null)
+        {
+            return;
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(pid.Value);
+            process.Kill();
+            process.WaitForExit(5000);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // already gone
+        }
+    }
+
+    private int?[] AppPids()
+    {
+        lock (_apps)
+        {
+            return [.. _apps.Where(static a => !a.HasExited).Select(static a => (int?)a.Pid)];
         }
     }
 

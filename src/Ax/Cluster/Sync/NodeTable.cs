@@ -14,6 +14,9 @@ namespace Ax.Cluster.Sync;
 /// <param name="Services">The node's services, one per <see cref="SyncService.SocketId"/>.</param>
 internal sealed record NodeTable(string Node, string Cluster, ulong Incarnation, ulong Version, ImmutableArray<SyncApp> Apps, ImmutableArray<SyncService> Services)
 {
+    /// <summary>The vservices created on the node (<c>ax create vservice</c>), one per name; served on every node.</summary>
+    public ImmutableArray<Contracts.VServiceInfo> VServices { get; init; } = [];
+
     /// <summary>A node with nothing in it yet.</summary>
     internal static NodeTable Empty(string node, string cluster, ulong incarnation) => new(node, cluster, incarnation, 0, [], []);
 }

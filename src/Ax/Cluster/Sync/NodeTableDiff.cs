@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Collections.Immutable;
 
 namespace Ax.Cluster.Sync;
@@ -28,7 +29,10 @@ internal static class NodeTableDiff
             }
         }
 
-        return new SyncDelta(after.Incarnation, before.Version, after.Version, [.. apps], [.. oldApps.Keys], [.. services], [.. oldServices.Keys]);
+        return new SyncDelta(after.Incarnation, before.Version, after.Version, [.. apps], [.. oldApps.Keys], [.. services], [.. oldServices.Keys])
+        {
+            VServices = SameVServices(before.VServices, after.VServices) ? null : [.. after.VServices],
+        };
     }
 
     /// <summary>
@@ -74,6 +78,7 @@ internal static class NodeTableDiff
         return table with
         {
             Version = delta.To,
+            VServices = delta.VServices is null ? table.VServices : [.. delta.VServices.OrderBy(v => v.Name, StringComparer.Ordinal)],
             Apps = [.. apps.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
             Services = [.. services.Values.OrderBy(s => s.SocketId, StringComparer.Ordinal)],
         };
@@ -82,7 +87,13 @@ internal static class NodeTableDiff
     /// <summary>The same table with its rows in key order.</summary>
     internal static NodeTable Sorted(NodeTable table) => table with
     {
+        VServices = [.. table.VServices.OrderBy(v => v.Name, StringComparer.Ordinal)],
         Apps = [.. table.Apps.OrderBy(a => a.Id, StringComparer.Ordinal)],
         Services = [.. table.Services.OrderBy(s => s.SocketId, StringComparer.Ordinal)],
     };
+
+    /// <summary>Equal vservices, compared as their JSON (the contract's lists compare by reference).</summary>
+    internal static bool SameVServices(ImmutableArray<Contracts.VServiceInfo> a, ImmutableArray<Contracts.VServiceInfo> b) =>
+        a.Length == b.Length && a.Zip(b).All(static p =>
+            JsonSerializer.Serialize(p.First, SyncJsonContext.Default.VServiceInfo) == JsonSerializer.Serialize(p.Second, SyncJsonContext.Default.VServiceInfo));
 }

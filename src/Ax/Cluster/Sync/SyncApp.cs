@@ -10,10 +10,14 @@ namespace Ax.Cluster.Sync;
 /// <param name="Command">Its command line, for display.</param>
 internal sealed record SyncApp(string Id, string Name, string Ip, bool HasOwnIp, string[] Labels, int Pid, string Command)
 {
+    /// <summary>Its <c>--expose</c> rules as typed (<c>8000:0.0.0.0:10000</c>): other nodes serve the ports it exposes on them.</summary>
+    public string[]? Expose { get; init; }
+
     /// <summary>Value equality, labels included (a record compares arrays by reference).</summary>
     public bool Equals(SyncApp? other) =>
         other is not null && Id == other.Id && Name == other.Name && Ip == other.Ip && HasOwnIp == other.HasOwnIp &&
-        Pid == other.Pid && Command == other.Command && Labels.AsSpan().SequenceEqual(other.Labels);
+        Pid == other.Pid && Command == other.Command && Labels.AsSpan().SequenceEqual(other.Labels) &&
+        (Expose ?? []).AsSpan().SequenceEqual(other.Expose ?? []);
 
     public override int GetHashCode() => HashCode.Combine(Id, Name, Ip, Pid);
 }

@@ -10,5 +10,8 @@ namespace Ax.Cluster.Sync;
 /// <param name="RemovedServices">Socket ids of services gone.</param>
 internal sealed record SyncDelta(ulong Incarnation, ulong From, ulong To, SyncApp[] Apps, string[] RemovedApps, SyncService[] Services, string[] RemovedServices)
 {
-    internal int Count => Apps.Length + RemovedApps.Length + Services.Length + RemovedServices.Length;
+    /// <summary>The node's vservices, whole, when they changed (they change rarely and are few); null when unchanged.</summary>
+    public Contracts.VServiceInfo[]? VServices { get; init; }
+
+    internal int Count => Apps.Length + RemovedApps.Length + Services.Length + RemovedServices.Length + (VServices is null ? 0 : 1);
 }

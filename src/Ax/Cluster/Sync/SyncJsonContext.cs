@@ -14,6 +14,7 @@ namespace Ax.Cluster.Sync;
     MaxDepth = 8)]
 [JsonSerializable(typeof(SyncHello))]
 [JsonSerializable(typeof(NodeTable))]
+[JsonSerializable(typeof(Contracts.VServiceInfo))]
 [JsonSerializable(typeof(SyncDelta))]
 [JsonSerializable(typeof(SyncDigest))]
 [JsonSerializable(typeof(SyncRefusal))]

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net;
 
 namespace Ax.Cluster.Sync;
@@ -68,9 +69,14 @@ internal static class SyncValidation
             return "a bad node or cluster name in a table";
         }
 
-        if (t.Apps.IsDefault || t.Services.IsDefault || t.Apps.Length > MaxRows || t.Services.Length > MaxRows)
+        if (t.Apps.IsDefault || t.Services.IsDefault || t.VServices.IsDefault || t.Apps.Length > MaxRows || t.Services.Length > MaxRows)
         {
             return "a table with too many rows";
+        }
+
+        if (VServices(t.VServices) is { Length: > 0 } bad)
+        {
+            return bad;
         }
 
         var ids = new HashSet<string>(StringComparer.Ordinal);
@@ -106,6 +112,11 @@ internal static class SyncValidation
         if (d.Apps.Length + d.RemovedApps.Length > MaxRows || d.Services.Length + d.RemovedServices.Length > MaxRows)
         {
             return "a delta with too many rows";
+        }
+
+        if (d.VServices is not null && VServices([.. d.VServices]) is { Length: > 0 } bad)
+        {
+            return bad;
         }
 
         var ids = new HashSet<string>(StringComparer.Ordinal);
@@ -147,6 +158,28 @@ internal static class SyncValidation
         return "";
     }
 
+    /// <summary>The shape only: names, counts, sizes. Each vservice's content is checked where it is used (VServiceValidation).</summary>
+    private static string VServices(ImmutableArray<Contracts.VServiceInfo> vservices)
+    {
+        if (vservices.Length > MaxRows)
+        {
+            return "too many vservices";
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var v in vservices)
+        {
+            if (v is null || v.Name is null || !IsName(v.Name) || !names.Add(v.Name) ||
+                v.Ports is null || v.Backends is null || v.Ports.Count > 64 || v.Backends.Count > 256 ||
+                (v.Ip?.Length ?? 0) > 64 || v.Backends.Any(static b => b is null || b.Length > 64))
+            {
+                return "a bad or repeated vservice";
+            }
+        }
+
+        return "";
+    }
+
     private static string App(SyncApp a) =>
         !IsId(a.Id) ? "a bad app id"
         : a.Name.Length > MaxName ? $"app {a.Id}: a name too long"
@@ -154,6 +187,7 @@ internal static class SyncValidation
         : !Labels(a.Labels) ? $"app {a.Id}: bad labels"
         : a.Pid < 0 ? $"app {a.Id}: a negative pid"
         : a.Command.Length > MaxCommand ? $"app {a.Id}: a command too long"
+        : a.Expose is { } expose && (expose.Length > 64 || expose.Any(static e => e is null || e.Length > 64)) ? $"app {a.Id}: bad expose rules"
         : "";
 
     private static string Service(SyncService s) =>

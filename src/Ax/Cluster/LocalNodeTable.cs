@@ -1,0 +1,97 @@
+using System.Collections.Immutable;
+using Ax.Addressing;
+using Ax.Apps;
+using Ax.Cluster.Sync;
+using Ax.ServiceTable;
+using Ax.VServices;
+
+namespace Ax.Cluster;
+
+/// <summary>
+/// This node's part of the cluster table, as the sync protocol publishes it: the apps this daemon serves,
+/// the services of this node's rows and the vservices created here, rebuilt after any of them changes and
+/// given a new version only when what peers would see changed (a peer's rows arriving changes nothing here).
+/// </summary>
+internal sealed class LocalNodeTable : ILocalNodeTable, IDisposable
+{
+    private readonly AppRegistry _apps;
+    private readonly ServiceRegistry _services;
+    private readonly VServiceManager _vservices;
+    private readonly VServiceRegistry _vserviceRegistry;
+    private readonly Lock _gate = new();
+    private NodeTable _current;
+
+    internal LocalNodeTable(string node, string cluster, ulong incarnation, AppRegistry apps, ServiceRegistry services, VServiceRegistry vserviceRegistry, VServiceManager vservices)
+    {
+        _apps = apps;
+        _services = services;
+        _vservices = vservices;
+        _vserviceRegistry = vserviceRegistry;
+        _current = NodeTable.Empty(node, cluster, incarnation);
+        Refresh();
+        apps.Changed += Refresh;
+        services.Changed += Refresh;
+        vserviceRegistry.Changed += Refresh;
+    }
+
+    public event Action? Changed;
+
+    public NodeTable Current => Volatile.Read(ref _current);
+
+    internal static SyncApp ToSync(AppRecord app) => new(
+        app.Id,
+        app.Name,
+        app.IpText,
+        app.HasOwnIp,
+        [.. app.Labels.Labels],
+        app.Pid,
+        string.Join(' ', app.Command))
+    {
+        Expose = [.. app.Expose.Select(static r => r.ToString())],
+    };
+
+    internal static SyncService ToSync(ServiceEntry entry) => new(
+        entry.Inode,
+        entry.SocketId.ToString("N"),
+        entry.AppId,
+        entry.Proto == TransportProtocol.Tcp ? "tcp" : "udp",
+        entry.ServiceAddr.ToString(),
+        entry.HostAddr.ToString(),
+        entry.BindAddr.ToString(),
+        [.. entry.Labels.Labels],
+        entry.Backlog);
+
+    private void Refresh()
+    {
+        bool changed;
+        lock (_gate)
+        {
+            NodeTable was = _current;
+            ImmutableArray<SyncApp> apps = [.. _apps.All.Select(ToSync)];
+            ImmutableArray<SyncService> services = [.. _services.Local.Values.OrderBy(static e => e.Inode).Select(ToSync)];
+            ImmutableArray<Contracts.VServiceInfo> vservices = [.. _vservices.ListLocal()];
+            changed = !apps.SequenceEqual(was.Apps) || !services.SequenceEqual(was.Services) || !SameVServices(vservices, was.VServices);
+            if (changed)
+            {
+                Volatile.Write(ref _current, was with { Version = was.Version + 1, Apps = apps, Services = services, VServices = vservices });
+            }
+        }
+
+        if (changed)
+        {
+            Changed?.Invoke();
+        }
+    }
+
+    private static bool SameVServices(ImmutableArray<Contracts.VServiceInfo> a, ImmutableArray<Contracts.VServiceInfo> b) =>
+        a.Length == b.Length && a.Zip(b).All(static p =>
+            System.Text.Json.JsonSerializer.Serialize(p.First, Contracts.AxJsonContext.Default.VServiceInfo) ==
+            System.Text.Json.JsonSerializer.Serialize(p.Second, Contracts.AxJsonContext.Default.VServiceInfo));
+
+    public void Dispose()
+    {
+        _apps.Changed -= Refresh;
+        _services.Changed -= Refresh;
+        _vserviceRegistry.Changed -= Refresh;
+    }
+}

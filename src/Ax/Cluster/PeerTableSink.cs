@@ -1,0 +1,144 @@
+using Ax.Addressing;
+using Ax.Apps;
+using Ax.Cluster.Sync;
+using Ax.Policy;
+using Ax.ServiceTable;
+using Ax.VServices;
+using Microsoft.Extensions.Logging;
+
+namespace Ax.Cluster;
+
+/// <summary>
+/// Where peers' tables land: each copy replaces that node's rows in the service table, its apps in the
+/// app registry and its vservices, all keyed by the node, so a peer never touches this node's rows or
+/// another peer's. Rows that do not parse are left out with one log line (the sync already validated the
+/// frame; this is the last check before the router sees them).
+/// </summary>
+internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, ServiceRegistry services, VServiceManager vservices, ILogger logger) : IPeerTableSink
+{
+    public void Apply(NodeTable peerTable)
+    {
+        string node = peerTable.Node;
+        if (node == localNode)
+        {
+            Log.OwnName(logger, node);
+            return;
+        }
+
+        var peerApps = new List<AppRecord>();
+        var labelsByApp = new Dictionary<string, LabelSet>(StringComparer.Ordinal);
+        foreach (SyncApp app in peerTable.Apps)
+        {
+            if (TryConvert(app, out AppRecord? record, out string? problem))
+            {
+                peerApps.Add(record);
+                labelsByApp[record.Id] = record.Labels;
+            }
+            else
+            {
+                Log.RowLeftOut(logger, node, problem);
+            }
+        }
+
+        var rows = new List<ServiceEntry>();
+        foreach (SyncService service in peerTable.Services)
+        {
+            if (TryConvert(node, service, out ServiceEntry? entry, out string? problem))
+            {
+                rows.Add(entry);
+            }
+            else
+            {
+                Log.RowLeftOut(logger, node, problem);
+            }
+        }
+
+        // Apps first: a connect that finds a new service also finds its app's name and address.
+        apps.ReplacePeer(node, peerApps);
+        services.ReplaceNode(node, rows);
+        vservices.ApplyPeer(node, peerTable.VServices);
+    }
+
+    public void Remove(string node)
+    {
+        if (node == localNode)
+        {
+            return;
+        }
+
+        services.RemoveNode(node);
+        apps.RemovePeer(node);
+        vservices.ApplyPeer(node, []);
+        Log.NodeRemoved(logger, node);
+    }
+
+    internal static bool TryConvert(SyncApp app, out AppRecord record, out string problem)
+    {
+        record = null!;
+        if (!Ipv4Endpoint.TryParseAddress(app.Ip, out uint ip))
+        {
+            problem = $"app {app.Id}: '{app.Ip}' is not an IPv4 address";
+            return false;
+        }
+
+        if (!LabelSet.TryParse(string.Join(',', app.Labels), out LabelSet? labels, out string? labelProblem))
+        {
+            problem = $"app {app.Id}: {labelProblem}";
+            return false;
+        }
+
+        var expose = new List<ExposeRule>();
+        foreach (string text in app.Expose ?? [])
+        {
+            if (!ExposeRule.TryParse(text, out ExposeRule? rule, out string? exposeProblem))
+            {
+                problem = $"app {app.Id}: {exposeProblem}";
+                return false;
+            }
+
+            expose.Add(rule);
+        }
+
+        record = new AppRecord(app.Id, app.Name, labels, ip, app.HasOwnIp, app.Pid, app.Command.Length == 0 ? [] : [app.Command]) { Expose = expose };
+        problem = string.Empty;
+        return true;
+    }
+
+    internal static bool TryConvert(string node, SyncService service, out ServiceEntry entry, out string problem)
+    {
+        entry = null!;
+        TransportProtocol? proto = service.Proto switch { "tcp" => TransportProtocol.Tcp, "udp" => TransportProtocol.Udp, _ => null };
+        if (proto is null ||
+            !Ipv4Endpoint.TryParse(service.ServiceAddr, out Ipv4Endpoint? serviceAddr) ||
+            !Ipv4Endpoint.TryParse(service.HostAddr, out Ipv4Endpoint? hostAddr) ||
+            !Ipv4Endpoint.TryParse(service.BindAddr, out Ipv4Endpoint? bindAddr) ||
+            hostAddr.Value.IsAnyAddress || hostAddr.Value.Port == 0)
+        {
+            problem = $"service {service.SocketId}: a bad protocol or address";
+            return false;
+        }
+
+        if (!LabelSet.TryParse(string.Join(',', service.Labels), out LabelSet? labels, out string? labelProblem))
+        {
+            problem = $"service {service.SocketId}: {labelProblem}";
+            return false;
+        }
+
+        _ = Guid.TryParse(service.SocketId, out Guid socketId);
+        entry = new ServiceEntry(socketId, node, service.AppId, proto.Value, serviceAddr.Value, hostAddr.Value, bindAddr.Value, labels, service.Socket, service.Backlog);
+        problem = string.Empty;
+        return true;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 980, Level = LogLevel.Warning, Message = "A peer announced a table under this node's own name {Node}; ignored (two daemons with one --node-name?)")]
+        internal static partial void OwnName(ILogger logger, string node);
+
+        [LoggerMessage(EventId = 981, Level = LogLevel.Warning, Message = "Node {Node}: a row left out of the table: {Problem}")]
+        internal static partial void RowLeftOut(ILogger logger, string node, string problem);
+
+        [LoggerMessage(EventId = 982, Level = LogLevel.Information, Message = "Node {Node} left the cluster; its apps, services and vservices are removed here")]
+        internal static partial void NodeRemoved(ILogger logger, string node);
+    }
+}
