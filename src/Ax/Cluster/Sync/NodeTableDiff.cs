@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Collections.Immutable;
+using System.Text.Json;
 
 namespace Ax.Cluster.Sync;
 
