@@ -81,7 +81,7 @@ internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, 
             return false;
         }
 
-        if (!LabelSet.TryParse(string.Join(',', app.Labels), out LabelSet? labels, out string? labelProblem))
+        if (!TryLabels(app.Labels, out LabelSet? labels, out string? labelProblem))
         {
             problem = $"app {app.Id}: {labelProblem}";
             return false;
@@ -118,7 +118,7 @@ internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, 
             return false;
         }
 
-        if (!LabelSet.TryParse(string.Join(',', service.Labels), out LabelSet? labels, out string? labelProblem))
+        if (!TryLabels(service.Labels, out LabelSet? labels, out string? labelProblem))
         {
             problem = $"service {service.SocketId}: {labelProblem}";
             return false;
@@ -128,6 +128,19 @@ internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, 
         entry = new ServiceEntry(socketId, node, service.AppId, proto.Value, serviceAddr.Value, hostAddr.Value, bindAddr.Value, labels, service.Socket, service.Backlog);
         problem = string.Empty;
         return true;
+    }
+
+    /// <summary>Labels as ax parses them; none at all is an empty set (it shares no label with anyone), not the default zone.</summary>
+    private static bool TryLabels(string[] labels, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LabelSet? set, out string? problem)
+    {
+        if (labels.Length == 0)
+        {
+            set = LabelSet.FromValidated([]);
+            problem = null;
+            return true;
+        }
+
+        return LabelSet.TryParse(string.Join(',', labels), out set, out problem);
     }
 
     private static partial class Log
