@@ -108,3 +108,8 @@ step "ax get apps"
 in_node "$AX" get apps
 
 printf '\nDemo done; stopping the apps and the daemon and removing node %s.\n' "$node"
+
+# The same on two nodes: the cluster (scripts/demo-cluster.sh).
+cleanup
+trap - EXIT
+exec bash scripts/demo-cluster.sh
