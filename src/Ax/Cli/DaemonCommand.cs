@@ -122,9 +122,9 @@ internal static class DaemonCommand
         };
         syncPort.Port();
         var tls = new Option<bool>("--tls") { Description = "Enable Transport Layer Security between daemons: the service tables travel only over mutually authenticated TLS (default: false)" };
-        var tlsCaCert = new Option<string?>("--tls-ca-cert") { Description = "Path to TLS CA certificate file (PEM), the CA that signed every node's certificate" };
-        var tlsCert = new Option<string?>("--tls-cert") { Description = "Path to TLS certificate file (PEM) of this node" };
-        var tlsKey = new Option<string?>("--tls-key") { Description = "Path to TLS key file (PEM) of this node's certificate" };
+        var tlsCaCert = new Option<string?>("--tls-ca-cert") { Description = "Path to TLS CA certificate file (PEM), the CA that signed every node's certificate (default: none; needed with --tls)" };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "Path to TLS certificate file (PEM) of this node (default: none; needed with --tls)" };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "Path to TLS key file (PEM) of this node's certificate (default: none; needed with --tls)" };
         foreach (var path in (Option<string?>[])[tlsCaCert, tlsCert, tlsKey])
         {
             path.Validators.Add(r =>

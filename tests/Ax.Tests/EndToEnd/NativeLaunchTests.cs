@@ -32,7 +32,8 @@ public sealed class NativeLaunchTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("[][a b][é][--run]", result.Stdout.TrimEnd('\n'));
-        Assert.Contains("by the native launcher", node.Daemon!.Output);
+        // The daemon answers the launcher first and logs the start after: a quick app may be done before the line is written.
+        Wait.Until(() => node.Daemon!.Output.Contains("by the native launcher", StringComparison.Ordinal), TimeSpan.FromSeconds(5), () => node.Daemon!.Output);
     }
 
     [Fact]
@@ -43,8 +44,8 @@ public sealed class NativeLaunchTests
         var result = node.Ax("run", "--user", "nobody", "--", "id", "-u");
 
         Assert.Equal("65534", result.Stdout.Trim());
-        Assert.Contains("by the full launcher: id -u", node.Daemon!.Output);
-        Assert.DoesNotContain("by the native launcher", node.Daemon.Output);
+        Wait.Until(() => node.Daemon!.Output.Contains("by the full launcher: id -u", StringComparison.Ordinal), TimeSpan.FromSeconds(5), () => node.Daemon!.Output);
+        Assert.DoesNotContain("by the native launcher", node.Daemon!.Output);
     }
 
     [Fact]
