@@ -1,4 +1,5 @@
 using Ax.Guard;
+using static Ax.Guard.BpfRegister;
 using static Interop.Bpf;
 using Condition = Ax.Guard.BpfProgramBuilder.Condition;
 
@@ -69,17 +70,10 @@ internal static class ClientIpOptionProgram
     private const short OptionAddress = -4;
     private const short ValueOffset = -12;
 
-    // Registers: r0 result, r1-r5 arguments (clobbered by calls), r6-r9 kept across calls, r10 frame.
-    private const int R0 = 0;
-    private const int R1 = 1;
-    private const int R2 = 2;
-    private const int R3 = 3;
-    private const int R4 = 4;
-    private const int R5 = 5;
+    // Registers r6-r9, kept across calls (r0-r5 and the frame: Guard/BpfRegister.cs).
     private const int Ctx = 6;
     private const int Sock = 7;
     private const int Value = 8;
-    private const int Frame = 10;
 
     /// <summary>
     /// The program. <paramref name="clientMapFd"/>: the client-IP socket storage (the IP a client socket
