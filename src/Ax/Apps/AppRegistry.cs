@@ -7,6 +7,7 @@ namespace Ax.Apps;
 internal sealed partial class AppRegistry
 {
     private readonly ConcurrentDictionary<string, AppRecord> _apps = new(StringComparer.Ordinal);
+    private long _localVersion;
 
     /// <summary>
     /// A new app id: "f" and seven hex digits, as the seed's, drawn at random rather than counted, so that
@@ -28,9 +29,13 @@ internal sealed partial class AppRegistry
     /// <summary>Raised after an app is added or removed, on the caller's thread; handlers must not block.</summary>
     internal event Action? Changed;
 
+    /// <summary>Grows with every add or remove of this node's apps (not the peers'): what this node publishes changed.</summary>
+    internal long LocalVersion => Interlocked.Read(ref _localVersion);
+
     internal void Add(AppRecord app)
     {
         _apps[app.Id] = app;
+        Interlocked.Increment(ref _localVersion);
         Changed?.Invoke();
     }
 
@@ -39,6 +44,7 @@ internal sealed partial class AppRegistry
         bool removed = _apps.TryRemove(appId, out _);
         if (removed)
         {
+            Interlocked.Increment(ref _localVersion);
             Changed?.Invoke();
         }
 

@@ -21,6 +21,11 @@ internal sealed class LocalNodeTable : ILocalNodeTable, IDisposable
     private readonly Lock _gate = new();
     private NodeTable _current;
 
+    // What the table was last built from: a peer's change leaves all three as they were, and costs no rebuild.
+    private long _appsBuiltFrom = -1;
+    private object? _servicesBuiltFrom;
+    private object? _vservicesBuiltFrom;
+
     internal LocalNodeTable(string node, string cluster, ulong incarnation, AppRegistry apps, ServiceRegistry services, VServiceRegistry vserviceRegistry, VServiceManager vservices)
     {
         _apps = apps;
@@ -67,8 +72,17 @@ internal sealed class LocalNodeTable : ILocalNodeTable, IDisposable
         lock (_gate)
         {
             NodeTable was = _current;
+            long appsVersion = _apps.LocalVersion;
+            var localRows = _services.Local;
+            var vsnapshot = _vserviceRegistry.Current;
+            if (appsVersion == _appsBuiltFrom && ReferenceEquals(localRows, _servicesBuiltFrom) && ReferenceEquals(vsnapshot, _vservicesBuiltFrom))
+            {
+                return;
+            }
+
+            (_appsBuiltFrom, _servicesBuiltFrom, _vservicesBuiltFrom) = (appsVersion, localRows, vsnapshot);
             ImmutableArray<SyncApp> apps = [.. _apps.All.Select(ToSync)];
-            ImmutableArray<SyncService> services = [.. _services.Local.Values.OrderBy(static e => e.Inode).Select(ToSync)];
+            ImmutableArray<SyncService> services = [.. localRows.Values.OrderBy(static e => e.Inode).Select(ToSync)];
             ImmutableArray<Contracts.VServiceInfo> vservices = [.. _vservices.ListLocal()];
             changed = !apps.SequenceEqual(was.Apps) || !services.SequenceEqual(was.Services) || !SameVServices(vservices, was.VServices);
             if (changed)
