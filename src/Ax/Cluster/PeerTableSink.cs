@@ -12,9 +12,12 @@ namespace Ax.Cluster;
 /// Where peers' tables land: each copy replaces that node's rows in the service table, its apps in the
 /// app registry and its vservices, all keyed by the node, so a peer never touches this node's rows or
 /// another peer's. Rows that do not parse are left out with one log line (the sync already validated the
-/// frame; this is the last check before the router sees them).
+/// frame; this is the last check before the router sees them). A peer can only send clients to itself: a
+/// service whose host address is not that node's own address (as its gossip agent announces it) is left
+/// out too, so a peer that lies cannot turn this node's apps' connects toward a third host.
 /// </summary>
-internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, ServiceRegistry services, VServiceManager vservices, ILogger logger) : IPeerTableSink
+/// <param name="nodeAddress">A member's node address by its name, null when unknown (then rows are not checked against it).</param>
+internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, ServiceRegistry services, VServiceManager vservices, ILogger logger, Func<string, uint?>? nodeAddress = null) : IPeerTableSink
 {
     public void Apply(NodeTable peerTable)
     {
@@ -41,10 +44,17 @@ internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, 
         }
 
         var rows = new List<ServiceEntry>();
+        uint? address = nodeAddress?.Invoke(node);
         foreach (SyncService service in peerTable.Services)
         {
             if (TryConvert(node, service, out ServiceEntry? entry, out string? problem))
             {
+                if (address is { } own && entry.HostAddr.Address != own)
+                {
+                    Log.RowLeftOut(logger, node, $"service {service.SocketId}: its host address {entry.HostAddr} is not the node's own ({Ipv4Endpoint.FormatAddress(own)})");
+                    continue;
+                }
+
                 rows.Add(entry);
             }
             else

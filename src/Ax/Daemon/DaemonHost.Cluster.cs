@@ -106,6 +106,21 @@ internal static partial class DaemonHost
         return sync;
     }
 
+    /// <summary>A member's IPv4 address by its node name, as its gossip agent announces it; null for none.</summary>
+    private static uint? MemberAddress(ClusterGossip gossip, string node)
+    {
+        foreach (ClusterMember member in gossip.Membership.Current.Members)
+        {
+            if (member.Name == node && member.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            {
+                byte[] b = member.Address.GetAddressBytes();
+                return ((uint)b[0] << 24) | ((uint)b[1] << 16) | ((uint)b[2] << 8) | b[3];
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>
     /// Why mDNS discovery cannot work here, or null. The agent polls once at start and then once a minute,
     /// so an IPv6 link-local address still tentative (a link that just came up, as at boot) would cost the

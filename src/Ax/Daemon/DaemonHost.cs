@@ -179,7 +179,7 @@ internal static partial class DaemonHost
         // In a cluster: this node's part of the table goes to every other member, and theirs comes here.
         using LocalNodeTable? localTable = gossip is null ? null : new LocalNodeTable(nodeName, options.Cluster, ClusterTableSync.NewIncarnation(), apps, services, vservices, vserviceManager);
         await using ClusterTableSync? tableSync = gossip is null ? null : StartTableSync(
-            options, nodeName, nodeIp, gossip, localTable!, new PeerTableSink(nodeName, apps, services, vserviceManager, loggerFactory.CreateLogger("Ax.Cluster")), loggerFactory);
+            options, nodeName, nodeIp, gossip, localTable!, new PeerTableSink(nodeName, apps, services, vserviceManager, loggerFactory.CreateLogger("Ax.Cluster"), gossip is null ? null : node => MemberAddress(gossip, node)), loggerFactory);
         keeper.StartWatching();
         control.Start();
         Log.Started(logger, nodeName, Ipv4Endpoint.FormatAddress(nodeIp), options.RunDir, options.RestPort, ports.Text);
