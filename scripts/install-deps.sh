@@ -15,6 +15,7 @@ packages=(
     golang-go nodejs            # Go and Node.js servers written as their docs show (RealProgramsTests)
     libpython3.11-testsuite     # CPython's own socket tests, run directly and under ax (SocketSuiteTests)
     serf                        # the gossip agent each daemon runs for cluster membership (src/Ax/Cluster)
+    openssl tcpdump             # --tls tests: certificates made as an operator would, and a capture of the sync port
 )
 missing=()
 for package in "${packages[@]}"; do

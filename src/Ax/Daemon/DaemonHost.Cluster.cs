@@ -65,6 +65,11 @@ internal static partial class DaemonHost
         }
     }
 
+    /// <summary>The --tls files, loaded and checked (the key matches, the CA signed the certificate); null without --tls.</summary>
+    private static SyncTls? LoadTls(DaemonOptions options) =>
+        !options.Tls ? null
+        : SyncTls.TryLoad(options.TlsCaCert!, options.TlsCert!, options.TlsKey!, out string? problem) ?? throw new CliException(problem!, 2);
+
     /// <summary>
     /// Starts the table sync of a node in a cluster: this node's apps, services and vservices are served at
     /// node-IP:--sync-port to every other member, and every other member's land in this node's tables (keyed
@@ -72,6 +77,7 @@ internal static partial class DaemonHost
     /// </summary>
     private static ClusterTableSync StartTableSync(
         DaemonOptions options,
+        SyncTls? tls,
         string nodeName,
         uint nodeIp,
         ClusterGossip gossip,
@@ -79,13 +85,6 @@ internal static partial class DaemonHost
         PeerTableSink sink,
         ILoggerFactory loggerFactory)
     {
-        SyncTls? tls = null;
-        if (options.Tls)
-        {
-            tls = SyncTls.TryLoad(options.TlsCaCert!, options.TlsCert!, options.TlsKey!, out string? problem)
-                ?? throw new CliException(problem!, 2);
-        }
-
         var syncOptions = new SyncOptions
         {
             Port = options.SyncPort,

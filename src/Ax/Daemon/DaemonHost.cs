@@ -49,6 +49,9 @@ internal static partial class DaemonHost
             throw new CliException(portsProblem, 2);
         }
 
+        // --tls files are checked before anything starts, so a bad one is one sentence and exit 2 (DaemonHost.Cluster.cs).
+        using SyncTls? tls = LoadTls(options);
+
         uint nodeIp = NodeAddress.Resolve(options.NodeInterface);
         string nodeName = options.NodeName ?? System.Net.Dns.GetHostName();
 
@@ -179,7 +182,7 @@ internal static partial class DaemonHost
         // In a cluster: this node's part of the table goes to every other member, and theirs comes here.
         using LocalNodeTable? localTable = gossip is null ? null : new LocalNodeTable(nodeName, options.Cluster, ClusterTableSync.NewIncarnation(), apps, services, vservices, vserviceManager);
         await using ClusterTableSync? tableSync = gossip is null ? null : StartTableSync(
-            options, nodeName, nodeIp, gossip, localTable!, new PeerTableSink(nodeName, apps, services, vserviceManager, loggerFactory.CreateLogger("Ax.Cluster"), gossip is null ? null : node => MemberAddress(gossip, node)), loggerFactory);
+            options, tls, nodeName, nodeIp, gossip, localTable!, new PeerTableSink(nodeName, apps, services, vserviceManager, loggerFactory.CreateLogger("Ax.Cluster"), node => MemberAddress(gossip, node)), loggerFactory);
         keeper.StartWatching();
         control.Start();
         Log.Started(logger, nodeName, Ipv4Endpoint.FormatAddress(nodeIp), options.RunDir, options.RestPort, ports.Text);

@@ -297,7 +297,18 @@ internal sealed partial class SyncSubscription
         {
             return stop.IsCancellationRequested ? Outcome.Failed : Outcome.Retarget;
         }
-        catch (Exception error) when (error is IOException or SocketException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+        catch (System.Security.Authentication.AuthenticationException error)
+        {
+            // --tls refused the peer, or the peer refused this node (SyncTls says which): reached, not trusted.
+            if (error.Message != _lastError)
+            {
+                Log.NotTrusted(_logger, _peer, endpoint.ToString(), error.Message);
+                _lastError = error.Message;
+            }
+
+            return Outcome.Failed;
+        }
+        catch (Exception error) when (error is IOException or SocketException or ObjectDisposedException)
         {
             return applied ? Outcome.Applied : Unreachable(endpoint, error.Message);
         }
@@ -362,6 +373,9 @@ internal sealed partial class SyncSubscription
 
         [LoggerMessage(EventId = 947, Level = LogLevel.Information, Message = "sync: subscribing to {Node} again for its whole table: {Reason}")]
         internal static partial void Resync(ILogger logger, string node, string reason);
+
+        [LoggerMessage(EventId = 957, Level = LogLevel.Warning, Message = "sync: not following {Node} at {Endpoint}: {Reason}; trying again")]
+        internal static partial void NotTrusted(ILogger logger, string node, string endpoint, string reason);
 
         [LoggerMessage(EventId = 948, Level = LogLevel.Warning, Message = "sync: {Node} at {Endpoint} refused us: {Reason}")]
         internal static partial void RefusedByPeer(ILogger logger, string node, string endpoint, string reason);

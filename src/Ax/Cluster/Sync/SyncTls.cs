@@ -15,6 +15,8 @@ namespace Ax.Cluster.Sync;
 /// </summary>
 internal sealed class SyncTls : IDisposable
 {
+    private const byte TlsHandshakeRecord = 22;
+
     private readonly X509Certificate2 _ca;
     private readonly X509Certificate2 _certificate;
     private readonly SslStreamCertificateContext _context;
@@ -29,14 +31,22 @@ internal sealed class SyncTls : IDisposable
     /// <summary>Loads the PEM files; a file that is missing or not what it should be is one sentence in <paramref name="problem"/>.</summary>
     internal static SyncTls? TryLoad(string caPath, string certPath, string keyPath, out string? problem)
     {
+        // Every problem is said here in words: a NativeAOT build keeps resource keys, not sentences, in
+        // exception messages (UseSystemResourceKeys), so no exception's message reaches the user.
+        problem = Unreadable("--tls-ca-cert", caPath) ?? Unreadable("--tls-cert", certPath) ?? Unreadable("--tls-key", keyPath);
+        if (problem is not null)
+        {
+            return null;
+        }
+
         X509Certificate2 ca;
         try
         {
             ca = X509CertificateLoader.LoadCertificateFromFile(caPath);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        catch (CryptographicException)
         {
-            problem = $"cannot read the CA certificate --tls-ca-cert {caPath} ({ex.Message.TrimEnd('.')}); give the PEM file of the CA that signed every node's certificate";
+            problem = $"--tls-ca-cert {caPath} is not a certificate; give the PEM certificate of the CA that signed every node's certificate";
             return null;
         }
 
@@ -45,10 +55,10 @@ internal sealed class SyncTls : IDisposable
         {
             certificate = X509Certificate2.CreateFromPemFile(certPath, keyPath);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException or IOException or UnauthorizedAccessException)
         {
             ca.Dispose();
-            problem = $"cannot read this node's certificate and key (--tls-cert {certPath}, --tls-key {keyPath}: {ex.Message.TrimEnd('.')}); give the PEM certificate the CA signed and its private key";
+            problem = KeyProblem(certPath, keyPath);
             return null;
         }
 
@@ -60,14 +70,24 @@ internal sealed class SyncTls : IDisposable
             return null;
         }
 
-        problem = null;
         return new SyncTls(ca, certificate);
     }
 
-    /// <summary>The stream wrapper for <see cref="SyncOptions.WrapStream"/>.</summary>
+    /// <summary>
+    /// The stream wrapper for <see cref="SyncOptions.WrapStream"/>. A handshake that fails throws an
+    /// <see cref="AuthenticationException"/> whose message says in one clause why, for the sync's refusal
+    /// log lines: a certificate the CA did not sign, none at all, or a peer that does not speak TLS.
+    /// </summary>
     internal async ValueTask<Stream> WrapAsync(Stream inner, SyncStreamSide side, string? peer, CancellationToken cancellationToken)
     {
-        var ssl = new SslStream(inner, leaveInnerStreamOpen: false, (_, certificate, _, _) => certificate is not null && IsSignedBy(certificate, _ca));
+        if (side == SyncStreamSide.Publisher && await PlainTextPeerAsync(inner, cancellationToken).ConfigureAwait(false))
+        {
+            await inner.DisposeAsync().ConfigureAwait(false);
+            throw new AuthenticationException("it does not speak TLS: its daemon runs without --tls, so it gets no table from this one");
+        }
+
+        string? rejected = null;
+        var ssl = new SslStream(inner, leaveInnerStreamOpen: false, (_, certificate, _, _) => (rejected = Rejection(certificate)) is null);
         try
         {
             if (side == SyncStreamSide.Publisher)
@@ -95,6 +115,17 @@ internal sealed class SyncTls : IDisposable
                     cancellationToken).ConfigureAwait(false);
             }
         }
+        catch (Exception ex) when (ex is AuthenticationException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+
+            // This end's own check says exactly what was wrong. Otherwise the other end gave up: with TLS 1.3
+            // a client checks the server's certificate before it shows its own (RFC 8446, section 4.4.2), so a
+            // peer of another CA aborts the handshake, and one without --tls closes at our ClientHello.
+            throw new AuthenticationException(
+                rejected ?? "the TLS handshake failed: the peer does not trust this node's certificate (another CA?) or runs without --tls",
+                ex);
+        }
         catch
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
@@ -102,6 +133,70 @@ internal sealed class SyncTls : IDisposable
         }
 
         return ssl;
+    }
+
+    /// <summary>
+    /// True when the subscriber's first byte is not a TLS handshake record (content type 22, RFC 8446
+    /// section 5.1) but, as a daemon without --tls sends, the first byte of a sync frame's length. Peeked
+    /// (recv(2) MSG_PEEK), so the handshake still reads it.
+    /// </summary>
+    private static async ValueTask<bool> PlainTextPeerAsync(Stream inner, CancellationToken cancellationToken)
+    {
+        if (inner is not System.Net.Sockets.NetworkStream network)
+        {
+            return false;
+        }
+
+        byte[] first = new byte[1];
+        int read = await network.Socket.ReceiveAsync(first, System.Net.Sockets.SocketFlags.Peek, cancellationToken).ConfigureAwait(false);
+        return read == 1 && first[0] != TlsHandshakeRecord;
+    }
+
+    /// <summary>Why the peer's certificate is refused, or null when the CA signed it.</summary>
+    private string? Rejection(X509Certificate? certificate) =>
+        certificate is null ? "it showed no certificate"
+        : IsSignedBy(certificate, _ca) ? null
+        : $"its certificate {certificate.Subject} (issued by {certificate.Issuer}) is not signed by this cluster's CA {_ca.Subject} (--tls-ca-cert)";
+
+    /// <summary>Why <paramref name="path"/> cannot be opened for reading, or null.</summary>
+    private static string? Unreadable(string flag, string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return null;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return $"{flag} {path} does not exist; give the full path of the PEM file";
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            return $"{flag} {path} cannot be read (not a file, or permission denied); give the full path of a PEM file root can read";
+        }
+    }
+
+    /// <summary>Which of the two files <see cref="X509Certificate2.CreateFromPemFile"/> refused, and why.</summary>
+    private static string KeyProblem(string certPath, string keyPath)
+    {
+        try
+        {
+            using var alone = X509Certificate2.CreateFromPem(File.ReadAllText(certPath));
+            string key = File.ReadAllText(keyPath);
+            return key.Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal)
+                ? $"--tls-key {keyPath} is encrypted; give the key without a passphrase (openssl pkey -in KEY -out PLAIN), readable by root only"
+                : !key.Contains("PRIVATE KEY-----", StringComparison.Ordinal)
+                ? $"--tls-key {keyPath} holds no PEM private key; give the private key of --tls-cert {certPath}"
+                : $"--tls-key {keyPath} is not the private key of --tls-cert {certPath} (or not an RSA or ECDSA key); give the key the certificate was made for";
+        }
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+        {
+            return $"--tls-cert {certPath} is not a PEM certificate; give this node's certificate, signed by the CA, in PEM";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"--tls-key {keyPath} cannot be read; give the full path of a PEM file root can read";
+        }
     }
 
     /// <summary>True when <paramref name="certificate"/> chains to <paramref name="ca"/> and nothing else is trusted.</summary>
