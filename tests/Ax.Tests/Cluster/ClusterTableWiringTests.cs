@@ -102,6 +102,21 @@ public sealed class ClusterTableWiringTests
     }
 
     [Fact]
+    public void Sink_LeavesOutAPeersServiceThatPointsAnywhereButThePeerItself()
+    {
+        var (apps, services, _, vmanager) = Tables();
+        var sink = new PeerTableSink("a", apps, services, vmanager, NullLogger.Instance, node => node == "b" ? PeerIp : null);
+
+        sink.Apply(new NodeTable("b", "appswitch", 1, 1, [],
+        [
+            new SyncService(1, "s1", "f0000003", "tcp", "198.18.0.3:80", "10.0.0.2:40001", "0.0.0.0:80", ["zone=default"], 1),
+            new SyncService(2, "s2", "f0000003", "tcp", "198.18.0.3:80", "10.9.9.9:443", "0.0.0.0:80", ["zone=default"], 1),
+        ]));
+
+        Assert.Equal(new Ipv4Endpoint(PeerIp, 40001), Assert.Single(services.Current.All).HostAddr);
+    }
+
+    [Fact]
     public void Delta_OfOnlyAVServiceChange_IsSent_AndApplied_AndTheHashFollowsIt()
     {
         var before = new NodeTable("a", "appswitch", 1, 1, [], []);
