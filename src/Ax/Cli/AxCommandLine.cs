@@ -31,7 +31,7 @@ internal static class AxCommandLine
             }
 
             RootCommand root = Build();
-            ParseResult result = root.Parse(RunCommand.MarkCommandStart(args));
+            ParseResult result = root.Parse(RunCommand.MarkCommandStart(DaemonEnvironment.Apply(args, Environment.GetEnvironmentVariable)));
             bool wantsHelp = result.Tokens.Any(t => t.Value is "--help" or "-h" or "-?");
             if (result.Errors.Count > 0 && !wantsHelp)
             {
