@@ -277,25 +277,27 @@ bench_cluster_datapath() {
 
 # ---------------------------------------------------------------- convergence
 
-# 2. COUNT services, one at a time: listen() under ax on node 1, a prober under ax on node N.
-bench_cluster_converge() { # NODES COUNT
-    local nodes=$1 count=$2 d=$WORK/converge-$1 vip=10.60.0.$1 base=20000 k lpid ppid
-    log "cluster convergence: $count services, listen on node1, connect from node$nodes ($nodes nodes)"
+# 2. COUNT services, one at a time: listen() under ax on node 1, a prober under ax on node PROBER (the
+#    last node; node 1 itself is the yardstick: the same loop with no other node in the way).
+bench_cluster_converge() { # NODES COUNT PROBER
+    local nodes=$1 count=$2 prober=$3 d=$WORK/converge-$1-$3 vip=10.60.$3.$1 base=20000 k lpid ppid variant=$1_nodes
+    ((prober == 1)) && variant=$1_nodes_same_node
+    log "cluster convergence: $count services, listen on node1, connect from node$prober ($nodes nodes)"
     rm -rf "$d"; mkdir -p "$d"
-    cl_start_app "cl-converge-listen-$nodes" 1 --ip "$vip" -- "$PY" "$BENCH_DIR/lib/converge.py" listen "$count" "$base" "$d"
+    cl_start_app "cl-converge-listen-$nodes-$prober" 1 --ip "$vip" -- "$PY" "$BENCH_DIR/lib/converge.py" listen "$count" "$base" "$d"
     lpid=$LAST_PID
-    cl_start_app "cl-converge-probe-$nodes" "$nodes" -- "$PY" "$BENCH_DIR/lib/converge.py" probe "$count" "$vip" "$base" "$d"
+    cl_start_app "cl-converge-probe-$nodes-$prober" "$prober" -- "$PY" "$BENCH_DIR/lib/converge.py" probe "$count" "$vip" "$base" "$d"
     ppid=$LAST_PID
     for ((k = 0; k < count * 40 + 600; k++)); do
         ours "$ppid" || break
         sleep 0.1
     done
-    ours "$ppid" && die "the convergence prober did not finish; see $WORK/logs/cl-converge-probe-$nodes.log"
+    ours "$ppid" && die "the convergence prober did not finish; see $WORK/logs/cl-converge-probe-$nodes-$prober.log"
     wait "$ppid" 2>/dev/null || true
     stop "$lpid"
-    "$PY" - "$d" "$nodes" "$count" >>"$CRAW" <<'PYEOF'
+    "$PY" - "$d" "$nodes" "$count" "$prober" "$variant" >>"$CRAW" <<'PYEOF'
 import json, sys
-d, nodes, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+d, nodes, count, prober, variant = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 def read(name):
     out = {}
     for line in open(f"{d}/{name}", encoding="ascii"):
@@ -313,8 +315,8 @@ for i in range(count):
 ms.sort()
 def pct(p):
     return ms[min(len(ms) - 1, int(round(p / 100 * (len(ms) - 1))))] if ms else None
-print(json.dumps({"workload": "cluster_converge", "variant": f"{nodes}_nodes", "round": 1, "value": pct(50),
-                  "unit": "ms", "nodes": nodes, "services": count, "p50": pct(50), "p90": pct(90), "p99": pct(99),
+print(json.dumps({"workload": "cluster_converge", "variant": variant, "round": 1, "value": pct(50),
+                  "unit": "ms", "nodes": nodes, "prober_node": prober, "services": count, "p50": pct(50), "p90": pct(90), "p99": pct(99),
                   "max": ms[-1] if ms else None, "min": ms[0] if ms else None, "timeouts": timeouts, "samples": ms}))
 PYEOF
 }
@@ -348,8 +350,24 @@ bench_cluster_failure() { # RUNS
         local first
         first=$(printf '%s\n' "${done_at[@]}" | sort -n | head -1)
         first=$(awk -v a="$t0" -v b="$first" 'BEGIN {printf "%.3f", b - a}')
-        log "cluster failure: run $r: node$n gone from every table after ${secs}s (first table ${first}s)"
-        crecord cluster_failure "${CL_N}_nodes" "$r" "$secs" "\"unit\":\"s\",\"first_table_s\":$first"
+        # When node1's daemon heard from its gossip agent that node N is gone (its log line "cluster: nodeN is
+        # gone", stamped in UTC): the failure detector's share of the time.
+        local detected
+        detected=$("$PY" - "$WORK/logs/cl-daemon-1.log" "node$n" "$t0" <<'PYEOF'
+import datetime, re, sys
+path, node, t0 = sys.argv[1], sys.argv[2], float(sys.argv[3])
+best = None
+for line in open(path, encoding="utf-8", errors="replace"):
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)", line)
+    if m and f"cluster: {node} is gone" in line:
+        t = datetime.datetime.fromisoformat(m.group(1)).replace(tzinfo=datetime.timezone.utc).timestamp()
+        if t >= t0 - 0.01 and best is None:
+            best = t - t0
+print("null" if best is None else f"{best:.3f}")
+PYEOF
+)
+        log "cluster failure: run $r: node$n gone from every table after ${secs}s (first table ${first}s, node1 told by gossip after ${detected}s)"
+        crecord cluster_failure "${CL_N}_nodes" "$r" "$secs" "\"unit\":\"s\",\"first_table_s\":$first,\"gossip_detected_s\":$detected"
         cl_start_daemon "$n"
         for ((i = 1; i <= n; i++)); do cl_wait_members "$i" "$n" 120; done
     done
@@ -423,14 +441,17 @@ run_cluster() {
         cluster_up "$small"
         crecord cluster_up "${small}_nodes" 1 "$CL_UP_S" '"unit":"s"'
         bench_cluster_datapath
-        wants cluster_converge && bench_cluster_converge "$small" "$CONVERGE_SERVICES"
+        if wants cluster_converge; then
+            bench_cluster_converge "$small" "$CONVERGE_SERVICES" 1
+            bench_cluster_converge "$small" "$CONVERGE_SERVICES" "$small"
+        fi
         wants cluster_failure && bench_cluster_failure "$FAILURE_RUNS"
         cluster_down
     fi
     if { wants cluster_converge && ((CLUSTER_NODES > small)); } || wants cluster_scale; then
         cluster_up "$CLUSTER_NODES"
         crecord cluster_up "${CLUSTER_NODES}_nodes" 1 "$CL_UP_S" '"unit":"s"'
-        wants cluster_converge && ((CLUSTER_NODES > small)) && bench_cluster_converge "$CLUSTER_NODES" "$CONVERGE_SERVICES"
+        wants cluster_converge && ((CLUSTER_NODES > small)) && bench_cluster_converge "$CLUSTER_NODES" "$CONVERGE_SERVICES" "$CLUSTER_NODES"
         wants cluster_scale && bench_cluster_scale "$CLUSTER_SERVICES" "$IDLE_SECS"
         cluster_down
     fi
