@@ -203,15 +203,24 @@ cluster_cleanup() { cluster_down; }
 CL_VIP_IPERF=10.50.0.1
 CL_VIP_NGINX=10.50.0.2
 
+# CPU seconds the daemons of node1 and node2 used since cl_daemons_mark: a data path with no daemon in it
+# costs them nothing per byte, only the trapped calls of setting the connection up.
+cl_daemons_mark() { CL_MARK=$(($(cl_ticks "${CL_DAEMONS[1]}") + $(cl_ticks "${CL_DAEMONS[2]}"))); }
+cl_daemons_cpu_s() {
+    local now=$(($(cl_ticks "${CL_DAEMONS[1]}") + $(cl_ticks "${CL_DAEMONS[2]}")))
+    awk -v d=$((now - CL_MARK)) -v t="$CLK_TCK" 'BEGIN {printf "%.2f", d / t}'
+}
+
 cl_iperf_run() { # VARIANT ROUND
     local v=$1 r=$2 json=$WORK/raw/cl-iperf3-$1-$2.json t=$((IPERF_SECS + 30)) gbps
+    cl_daemons_mark
     case $v in
         direct) timeout "$t" ip netns exec "$(cl_ns 2)" iperf3 -c "$(cl_ip 1)" -p 5202 -t "$IPERF_SECS" -J >"$json" ;;
         ax) timeout "$t" env AX_RUN_DIR="$(cl_run_dir 2)" ip netns exec "$(cl_ns 2)" "$AX" run -- iperf3 -c "$CL_VIP_IPERF" -p 5201 -t "$IPERF_SECS" -J >"$json" ;;
     esac
     gbps=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); e=d.get("error"); print("ERR "+e if e else "%.3f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))' "$json")
     [[ $gbps != ERR* ]] || die "cluster iperf3 ($v): ${gbps#ERR }"
-    ((r > 0)) && crecord cluster_iperf3 "$v" "$r" "$gbps" '"unit":"Gbit/s"'
+    ((r > 0)) && crecord cluster_iperf3 "$v" "$r" "$gbps" "\"unit\":\"Gbit/s\",\"daemons_cpu_s\":$(cl_daemons_cpu_s)"
     return 0
 }
 
@@ -220,6 +229,7 @@ cl_wrk_run() { # WORKLOAD VARIANT ROUND
     local -a hdr=()
     [[ $w == cluster_wrk_close ]] && hdr=(-H 'Connection: close')
     local -a args=(-t"$WRK_THREADS" -c"$WRK_CONNS" -d"${SECS}s" "${hdr[@]+"${hdr[@]}"}")
+    cl_daemons_mark
     case $v in
         direct) timeout "$t" ip netns exec "$(cl_ns 2)" wrk "${args[@]}" "http://$(cl_ip 1):8080/" >"$out" ;;
         ax) timeout "$t" env AX_RUN_DIR="$(cl_run_dir 2)" ip netns exec "$(cl_ns 2)" "$AX" run -- wrk "${args[@]}" "http://$CL_VIP_NGINX:80/" >"$out" ;;
@@ -227,7 +237,7 @@ cl_wrk_run() { # WORKLOAD VARIANT ROUND
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
     [[ -n $rps ]] || die "wrk ($w, $v) printed no Requests/sec; see $out"
     errors=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$out")
-    ((r > 0)) && crecord "$w" "$v" "$r" "$rps" "\"unit\":\"req/s\",\"socket_errors\":${errors:-0}"
+    ((r > 0)) && crecord "$w" "$v" "$r" "$rps" "\"unit\":\"req/s\",\"socket_errors\":${errors:-0},\"daemons_cpu_s\":$(cl_daemons_cpu_s)"
     return 0
 }
 

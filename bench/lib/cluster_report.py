@@ -57,6 +57,10 @@ def build(meta, records, single):
             vals = [r["value"] for r in records if r["workload"] == w and r["variant"] == v]
             if vals:
                 per[v] = {"runs": vals, "median": statistics.median(vals), "min": min(vals), "max": max(vals)}
+                cpu = [r["daemons_cpu_s"] for r in records if r["workload"] == w and r["variant"] == v and "daemons_cpu_s" in r]
+                errs = [r.get("socket_errors", 0) for r in records if r["workload"] == w and r["variant"] == v]
+                per[v]["daemons_cpu_s_median"] = statistics.median(cpu) if cpu else None
+                per[v]["socket_errors_total"] = sum(errs)
         if len(per) == 2:
             e = {"title": title, "unit": unit, "variants": per,
                  "ratio": per["ax"]["median"] / per["direct"]["median"] if per["direct"]["median"] else None}
@@ -120,21 +124,26 @@ def markdown(res):
         out.append("")
     if res["datapath"]:
         out += ["### Cross-node data path (client on node2, server on node1)", "",
-                "| workload | direct | ax | ax / direct | target | |", "|---|---:|---:|---:|---:|---|"]
+                "| workload | direct | ax | ax / direct | target | | daemons' CPU per ax run |", "|---|---:|---:|---:|---:|---|---:|"]
         for w, e in res["datapath"].items():
             d, a = e["variants"]["direct"], e["variants"]["ax"]
             t = e.get("target_ratio")
             tgt = "–" if t is None else (f">= {t:.2f}x" if "target_from" not in e else f">= {t:.2f}x (one node)")
             ok = "" if t is None or e["ratio"] is None else verdict(e["ratio"] >= t)
             out.append(f"| {e['title']} | {num(d['median'])} {e['unit']} ({num(d['min'])}–{num(d['max'])}) | "
-                       f"{num(a['median'])} {e['unit']} ({num(a['min'])}–{num(a['max'])}) | {e['ratio']:.3f}x | {tgt} | {ok} |")
+                       f"{num(a['median'])} {e['unit']} ({num(a['min'])}–{num(a['max'])}) | {e['ratio']:.3f}x | {tgt} | {ok} | "
+                       f"{num(a.get('daemons_cpu_s_median'))} s |")
+            errors = d.get("socket_errors_total", 0) + a.get("socket_errors_total", 0)
+            if errors:
+                out.append(f"| ({e['title']}: wrk socket errors, all rounds: direct {d.get('socket_errors_total', 0)}, ax {a.get('socket_errors_total', 0)}) | | | | | | |")
         n = len(next(iter(res["datapath"].values()))["variants"]["ax"]["runs"])
         close = res["datapath"].get("cluster_wrk_close", {})
         if close.get("target_from"):
             out += ["", f"The `Connection: close` target is the {close['target_from']}: across nodes no worse than on one node."]
         out += ["", f"Medians of {n} rounds (min–max); direct and ax alternate within each round. direct: plain client "
                 "in node2 to a plain server at node1's address; ax: client under `ax run` on node2 to the server under "
-                "`ax run --ip` on node1 (a real socket from node2 to node1's pool port).", ""]
+                "`ax run --ip` on node1 (a real socket from node2 to node1's pool port). Daemons' CPU: CPU seconds of node1's and "
+                "node2's daemons together during one ax run (median), i.e. the trapped calls; no byte passes through them.", ""]
     if res["converge"]:
         out += ["### Convergence: listen() on node1 until a client on another node connects", "",
                 "| nodes | client on | services | p50 | p90 | p99 | max | timeouts | target p50 <= 300 ms, p99 <= 1 s |",
