@@ -21,7 +21,14 @@
 #   BENCH_LAUNCH_RUNS=20   hyperfine runs per command per round (launch overhead)
 #   BENCH_APPS=100         apps (`ax run -- sleep`) for the daemon RSS figure
 #   BENCH_SERVICES=10000   listening sockets (services) for the daemon RSS figure (0 skips it)
-#   BENCH_WORKLOADS=...    csv subset of: launch,connect,iperf3,wrk_keepalive,wrk_close,memory,lookup
+#   BENCH_WORKLOADS=...    csv subset of: launch,connect,iperf3,wrk_keepalive,wrk_close,memory,lookup and the
+#                          cluster workloads (bench/lib/cluster.sh): cluster_iperf3,cluster_wrk_keepalive,
+#                          cluster_wrk_close,cluster_converge,cluster_failure,cluster_scale (default: all)
+#   BENCH_CLUSTER_NODES=30 nodes of the large cluster (convergence and scale; quick: 5)
+#   BENCH_CLUSTER_SERVICES=300  services per node in the scale workload (quick: 20)
+#   BENCH_CONVERGE_SERVICES=100 services timed from listen() to a remote connect (quick: 20)
+#   BENCH_FAILURE_RUNS=5   node kills timed in the failure workload (quick: 2)
+#   BENCH_IDLE_SECONDS=30  idle window of the scale workload (CPU, wire bytes; quick: 10)
 #   BENCH_HAPROXY_THREADS=1  nbthread of each HAProxy;  BENCH_NGINX_WORKERS=1  nginx worker_processes
 #   BENCH_QUICK=1          smoke test: 2 short rounds, small counts; results go to bench/results/quick/
 #                          and BENCHMARKS.md is left alone
@@ -46,6 +53,11 @@ if [[ $QUICK == 1 ]]; then
     LAUNCH_RUNS=${BENCH_LAUNCH_RUNS:-5}
     APPS=${BENCH_APPS:-10}
     SERVICES=${BENCH_SERVICES:-500}
+    CLUSTER_NODES=${BENCH_CLUSTER_NODES:-5}
+    CLUSTER_SERVICES=${BENCH_CLUSTER_SERVICES:-20}
+    CONVERGE_SERVICES=${BENCH_CONVERGE_SERVICES:-20}
+    FAILURE_RUNS=${BENCH_FAILURE_RUNS:-2}
+    IDLE_SECS=${BENCH_IDLE_SECONDS:-10}
     OUT=${BENCH_OUT:-$BENCH_DIR/results/quick}
     MARKDOWN=${BENCH_MARKDOWN:-$OUT/BENCHMARKS.md}
 else
@@ -56,10 +68,24 @@ else
     LAUNCH_RUNS=${BENCH_LAUNCH_RUNS:-20}
     APPS=${BENCH_APPS:-100}
     SERVICES=${BENCH_SERVICES:-10000}
+    CLUSTER_NODES=${BENCH_CLUSTER_NODES:-30}
+    CLUSTER_SERVICES=${BENCH_CLUSTER_SERVICES:-300}
+    CONVERGE_SERVICES=${BENCH_CONVERGE_SERVICES:-100}
+    FAILURE_RUNS=${BENCH_FAILURE_RUNS:-5}
+    IDLE_SECS=${BENCH_IDLE_SECONDS:-30}
     OUT=${BENCH_OUT:-$BENCH_DIR/results}
     MARKDOWN=${BENCH_MARKDOWN:-$REPO/BENCHMARKS.md}
 fi
-WORKLOADS=${BENCH_WORKLOADS:-launch,connect,iperf3,wrk_keepalive,wrk_close,memory,lookup}
+WORKLOADS=${BENCH_WORKLOADS:-launch,connect,iperf3,wrk_keepalive,wrk_close,memory,lookup,cluster_iperf3,cluster_wrk_keepalive,cluster_wrk_close,cluster_converge,cluster_failure,cluster_scale}
+# Whether any one-node workload runs (their report block) and any cluster one (bench/lib/cluster.sh).
+SINGLE=0 CLUSTER=0
+for w in ${WORKLOADS//,/ }; do
+    case $w in
+        launch | connect | iperf3 | wrk_keepalive | wrk_close | memory | lookup) SINGLE=1 ;;
+        cluster_iperf3 | cluster_wrk_keepalive | cluster_wrk_close | cluster_converge | cluster_failure | cluster_scale) CLUSTER=1 ;;
+        *) echo "bench: unknown workload '$w' in BENCH_WORKLOADS" >&2; exit 1 ;;
+    esac
+done
 HAPROXY_THREADS=${BENCH_HAPROXY_THREADS:-1}
 NGINX_WORKERS=${BENCH_NGINX_WORKERS:-1}
 WRK_THREADS=2
@@ -82,10 +108,12 @@ die() { log "error: $*"; exit 1; }
 
 [[ $(id -u) == 0 ]] || die "run as root (the suite makes a network namespace): sudo make bench"
 [[ -x $AX ]] || die "no ax binary at $AX; run 'make build' first"
-for n in RUNS SECS IPERF_SECS CONNECTS LAUNCH_RUNS APPS SERVICES HAPROXY_THREADS NGINX_WORKERS; do
+for n in RUNS SECS IPERF_SECS CONNECTS LAUNCH_RUNS APPS SERVICES HAPROXY_THREADS NGINX_WORKERS CLUSTER_NODES CLUSTER_SERVICES CONVERGE_SERVICES FAILURE_RUNS IDLE_SECS; do
     [[ ${!n} =~ ^[0-9]+$ ]] || die "$n must be a number, not '${!n}'"
 done
 (( RUNS >= 1 && SECS >= 1 && CONNECTS >= 1 )) || die "BENCH_RUNS, BENCH_SECONDS and BENCH_CONNECTS must be at least 1"
+(( CLUSTER_NODES >= 3 && CLUSTER_NODES <= 250 )) || die "BENCH_CLUSTER_NODES must be 3 to 250"
+(( CONVERGE_SERVICES >= 1 && FAILURE_RUNS >= 1 && IDLE_SECS >= 1 )) || die "BENCH_CONVERGE_SERVICES, BENCH_FAILURE_RUNS and BENCH_IDLE_SECONDS must be at least 1"
 
 install_missing() {
     local -a pkgs=()
@@ -98,6 +126,7 @@ install_missing() {
     command -v python3 >/dev/null || pkgs+=(python3)
     command -v gcc >/dev/null || pkgs+=(gcc libc6-dev)
     command -v timeout >/dev/null || pkgs+=(coreutils)
+    ((CLUSTER)) && ! command -v serf >/dev/null && pkgs+=(serf)
     ((${#pkgs[@]})) || return 0
     log "installing ${pkgs[*]} with apt-get"
     command -v apt-get >/dev/null || die "missing ${pkgs[*]} and there is no apt-get to install them"
@@ -131,12 +160,16 @@ LAST_PID=
 
 # start_bg, ours, stop
 source "$BENCH_DIR/lib/procs.sh"
+# run_cluster, cluster_cleanup (the cluster workloads; nothing runs when sourced)
+source "$BENCH_DIR/lib/cluster.sh"
 
 DAEMON_PID=
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     set +e
+    # The cluster's apps and daemons (and their agents) first, then its namespaces.
+    declare -F cluster_cleanup >/dev/null && cluster_cleanup
     if ((${#PIDS[@]})); then
         # Apps and servers first, the daemon last (it serves the apps' calls while they stop).
         local -a others=()
@@ -656,13 +689,18 @@ done
 for w in "${ROUNDED[@]}"; do "${w}_end"; done
 nginx_down
 wants lookup && bench_lookup
-sleep 1
-record memory after_suite 1 "$(daemon_rss_kb)" "\"unit\":\"kB\",\"time_wait\":$(tw_count),\"cpu_pct\":$(daemon_cpu_pct 3)"
+# The cluster workloads run after the one-node ones, in namespaces of their own (bench/lib/cluster.sh).
+: >"$CRAW"
+((CLUSTER)) && run_cluster
+if ((SINGLE)); then
+    sleep 1
+    record memory after_suite 1 "$(daemon_rss_kb)" "\"unit\":\"kB\",\"time_wait\":$(tw_count),\"cpu_pct\":$(daemon_cpu_pct 3)"
+fi
 ELAPSED=$((SECONDS - START_S))
 
 # The exact command: make bench (or the script), with the knobs that were set.
 cmd=""
-for n in BENCH_QUICK BENCH_RUNS BENCH_SECONDS BENCH_IPERF_SECONDS BENCH_CONNECTS BENCH_LAUNCH_RUNS BENCH_APPS BENCH_SERVICES BENCH_WORKLOADS BENCH_HAPROXY_THREADS BENCH_NGINX_WORKERS BENCH_TW_BUCKETS; do
+for n in BENCH_QUICK BENCH_RUNS BENCH_SECONDS BENCH_IPERF_SECONDS BENCH_CONNECTS BENCH_LAUNCH_RUNS BENCH_APPS BENCH_SERVICES BENCH_WORKLOADS BENCH_HAPROXY_THREADS BENCH_NGINX_WORKERS BENCH_TW_BUCKETS BENCH_CLUSTER_NODES BENCH_CLUSTER_SERVICES BENCH_CONVERGE_SERVICES BENCH_FAILURE_RUNS BENCH_IDLE_SECONDS; do
     [[ -n ${!n:-} ]] && cmd+="$n=${!n} "
 done
 if [[ -n ${MAKELEVEL:-} ]]; then cmd+="make bench"; else cmd+="bash bench/run.sh"; fi
@@ -691,6 +729,8 @@ cat >"$WORK/raw/meta.json" <<EOF
     "runs": $RUNS, "seconds": $SECS, "iperf_seconds": $IPERF_SECS, "connects": $CONNECTS, "launch_runs": $LAUNCH_RUNS,
     "apps": $APPS, "services": $SERVICES, "wrk_threads": $WRK_THREADS, "wrk_connections": $WRK_CONNS,
     "haproxy_threads": $HAPROXY_THREADS, "nginx_workers": $NGINX_WORKERS, "workloads": "$WORKLOADS",
+    "cluster_nodes": $CLUSTER_NODES, "cluster_services": $CLUSTER_SERVICES, "converge_services": $CONVERGE_SERVICES,
+    "failure_runs": $FAILURE_RUNS, "idle_seconds": $IDLE_SECS,
     "tcp_max_tw_buckets": $(ip netns exec "$NS" sysctl -n net.ipv4.tcp_max_tw_buckets)
   },
   "tools": {
@@ -698,11 +738,22 @@ cat >"$WORK/raw/meta.json" <<EOF
     "haproxy": "$(haproxy -v 2>/dev/null | awk 'NR == 1 {print $3}')",
     "wrk": "$(wrk -v 2>&1 | awk 'NR == 1 {print $2}')",
     "iperf3": "$(iperf3 --version 2>/dev/null | awk 'NR == 1 {print $2}')",
-    "hyperfine": "$(hyperfine --version | awk '{print $2}')"
+    "hyperfine": "$(hyperfine --version | awk '{print $2}')",
+    "serf": "$(serf version 2>/dev/null | awk 'NR == 1 {print $NF}')"
   }
 }
 EOF
-cp "$RAW" "$OUT/records.jsonl"
-"$PY" "$BENCH_DIR/lib/report.py" --meta "$WORK/raw/meta.json" --records "$RAW" \
-    --json "$OUT/latest.json" --svg "$OUT/ratios.svg" --markdown "$MARKDOWN"
-log "done in ${ELAPSED}s: $OUT/latest.json, $OUT/ratios.svg, $MARKDOWN"
+# Each part of the report is written only when its workloads ran, so a cluster-only run keeps the
+# one-node figures (and the other way round).
+if ((SINGLE)); then
+    cp "$RAW" "$OUT/records.jsonl"
+    "$PY" "$BENCH_DIR/lib/report.py" --meta "$WORK/raw/meta.json" --records "$RAW" \
+        --json "$OUT/latest.json" --svg "$OUT/ratios.svg" --markdown "$MARKDOWN"
+fi
+if ((CLUSTER)); then
+    cp "$CRAW" "$OUT/cluster-records.jsonl"
+    # The one-node wrk `Connection: close` ratio, the yardstick of the cross-node one: from this run, or the last.
+    "$PY" "$BENCH_DIR/lib/cluster_report.py" --meta "$WORK/raw/meta.json" --records "$CRAW" \
+        --single "$OUT/latest.json" "$BENCH_DIR/results/latest.json" --json "$OUT/cluster.json" --markdown "$MARKDOWN"
+fi
+log "done in ${ELAPSED}s: results in $OUT, report in $MARKDOWN"
