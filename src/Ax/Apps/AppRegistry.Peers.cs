@@ -16,6 +16,11 @@ internal sealed partial class AppRegistry
         lock (_peerWrites)
         {
             var list = apps.ToImmutableArray();
+            if (_peers.ByNode.TryGetValue(node, out var held) ? SameObjects(held, list) : list.IsEmpty)
+            {
+                return; // the same app objects (the sink reuses those a delta left alone): nothing changed
+            }
+
             var byNode = list.IsEmpty ? _peers.ByNode.Remove(node) : _peers.ByNode.SetItem(node, list);
             Volatile.Write(ref _peers, new PeerAppSet(byNode, [.. byNode.Values.SelectMany(static a => a).Where(static a => a.HasOwnIp).Select(static a => a.Ip)]));
         }
@@ -30,6 +35,24 @@ internal sealed partial class AppRegistry
         {
             ReplacePeer(node, []);
         }
+    }
+
+    private static bool SameObjects(ImmutableArray<AppRecord> a, ImmutableArray<AppRecord> b)
+    {
+        if (a.Length != b.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (!ReferenceEquals(a[i], b[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private bool TryFindPeerByName(string name, out uint address)

@@ -19,6 +19,14 @@ namespace Ax.Cluster;
 /// <param name="nodeAddress">A member's node address by its name, null when unknown (then rows are not checked against it).</param>
 internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, ServiceRegistry services, VServiceManager vservices, ILogger logger, Func<string, uint?>? nodeAddress = null) : IPeerTableSink
 {
+    /// <summary>
+    /// Per peer, the rows already converted, by the sync's row object: a copy updated by a delta keeps the
+    /// objects of its unchanged rows, so only the rows a delta brings are parsed again, and the table's
+    /// rows stay the same objects (ReplaceNode then finds nothing to do for them). Calls for one node come one
+    /// at a time, so each node's cache has one user at a time.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Dictionary<SyncApp, AppRecord> Apps, Dictionary<SyncService, ServiceEntry> Services)> _converted = new(StringComparer.Ordinal);
+
     public void Apply(NodeTable peerTable)
     {
         string node = peerTable.Node;
@@ -28,14 +36,19 @@ internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, 
             return;
         }
 
+        var before = _converted.GetValueOrDefault(node);
+        var appsNow = new Dictionary<SyncApp, AppRecord>(ReferenceEqualityComparer.Instance);
+        var servicesNow = new Dictionary<SyncService, ServiceEntry>(ReferenceEqualityComparer.Instance);
         var peerApps = new List<AppRecord>();
-        var labelsByApp = new Dictionary<string, LabelSet>(StringComparer.Ordinal);
         foreach (SyncApp app in peerTable.Apps)
         {
-            if (TryConvert(app, out AppRecord? record, out string? problem))
+            if (before.Apps?.TryGetValue(app, out AppRecord? known) == true)
             {
-                peerApps.Add(record);
-                labelsByApp[record.Id] = record.Labels;
+                peerApps.Add(appsNow[app] = known);
+            }
+            else if (TryConvert(app, out AppRecord? record, out string? problem))
+            {
+                peerApps.Add(appsNow[app] = record);
             }
             else
             {
@@ -47,7 +60,11 @@ internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, 
         uint? address = nodeAddress?.Invoke(node);
         foreach (SyncService service in peerTable.Services)
         {
-            if (TryConvert(node, service, out ServiceEntry? entry, out string? problem))
+            if (before.Services?.TryGetValue(service, out ServiceEntry? known) == true && (address is null || known.HostAddr.Address == address))
+            {
+                rows.Add(servicesNow[service] = known);
+            }
+            else if (TryConvert(node, service, out ServiceEntry? entry, out string? problem))
             {
                 if (address is { } own && entry.HostAddr.Address != own)
                 {
@@ -55,13 +72,15 @@ internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, 
                     continue;
                 }
 
-                rows.Add(entry);
+                rows.Add(servicesNow[service] = entry);
             }
             else
             {
                 Log.RowLeftOut(logger, node, problem);
             }
         }
+
+        _converted[node] = (appsNow, servicesNow);
 
         // Apps first: a connect that finds a new service also finds its app's name and address.
         apps.ReplacePeer(node, peerApps);
@@ -76,6 +95,7 @@ internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, 
             return;
         }
 
+        _converted.TryRemove(node, out _);
         services.RemoveNode(node);
         apps.RemovePeer(node);
         vservices.ApplyPeer(node, []);

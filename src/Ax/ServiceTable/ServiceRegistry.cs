@@ -99,7 +99,7 @@ internal sealed class ServiceRegistry(string localNode)
             ServiceSnapshot next = _snapshot;
             foreach (ServiceEntry old in _snapshot.RowsOf(node).Values)
             {
-                if (!wanted.TryGetValue(old.Inode, out ServiceEntry? now) || !SameRow(old, now))
+                if (!wanted.TryGetValue(old.Inode, out ServiceEntry? now) || (!ReferenceEquals(old, now) && !SameRow(old, now)))
                 {
                     next = next.Without(old);
                     changed = true;

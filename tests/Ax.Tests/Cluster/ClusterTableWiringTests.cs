@@ -117,6 +117,31 @@ public sealed class ClusterTableWiringTests
     }
 
     [Fact]
+    public void Sink_ParsesOnlyTheRowsADeltaBrings_AndAnUnchangedCopyPublishesNothing()
+    {
+        var (apps, services, _, vmanager) = Tables();
+        var sink = new PeerTableSink("a", apps, services, vmanager, NullLogger.Instance);
+        var app = new SyncApp("f0000002", "db", "198.18.0.2", true, ["zone=default"], 11, "redis-server");
+        var first = new SyncService(1, "s1", "f0000002", "tcp", "198.18.0.2:6379", "10.0.0.2:40001", "0.0.0.0:6379", ["zone=default"], 128);
+        var table = new NodeTable("b", "appswitch", 1, 1, [app], [first]);
+        sink.Apply(table);
+        ServiceEntry kept = Assert.Single(services.Current.All);
+        int changes = 0;
+        services.Changed += () => changes++;
+        apps.Changed += () => changes++;
+
+        // The same row objects again (what a delta that touched other rows hands over): no change at all.
+        sink.Apply(table with { Version = 2 });
+        Assert.Equal(0, changes);
+
+        var second = first with { Socket = 2, SocketId = "s2", HostAddr = "10.0.0.2:40002" };
+        sink.Apply(table with { Version = 3, Services = [first, second] });
+        Assert.Equal(1, changes);
+        Assert.Same(kept, services.Current.RowsOf("b")[1]);
+        Assert.Equal(2, services.Current.Count);
+    }
+
+    [Fact]
     public void Delta_OfOnlyAVServiceChange_IsSent_AndApplied_AndTheHashFollowsIt()
     {
         var before = new NodeTable("a", "appswitch", 1, 1, [], []);
