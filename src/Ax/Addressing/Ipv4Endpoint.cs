@@ -29,6 +29,24 @@ internal readonly record struct Ipv4Endpoint(uint Address, ushort Port)
 
     public override string ToString() => $"{FormatAddress(Address)}:{Port.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>The address as .NET's sockets take it.</summary>
+    internal static System.Net.IPAddress ToIPAddress(uint address) =>
+        new([(byte)(address >> 24), (byte)(address >> 16), (byte)(address >> 8), (byte)address]);
+
+    /// <summary>An IPv4 <see cref="System.Net.IPAddress"/> in ax's host-order form; false for IPv6.</summary>
+    internal static bool TryFromIPAddress(System.Net.IPAddress ip, out uint address)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        if (ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || !ip.TryWriteBytes(bytes, out _))
+        {
+            address = 0;
+            return false;
+        }
+
+        address = BinaryPrimitives.ReadUInt32BigEndian(bytes);
+        return true;
+    }
+
     internal static string FormatAddress(uint address) =>
         string.Create(CultureInfo.InvariantCulture, $"{address >> 24}.{(address >> 16) & 0xff}.{(address >> 8) & 0xff}.{address & 0xff}");
 

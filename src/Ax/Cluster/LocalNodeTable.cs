@@ -84,7 +84,7 @@ internal sealed class LocalNodeTable : ILocalNodeTable, IDisposable
             ImmutableArray<SyncApp> apps = [.. _apps.All.Select(ToSync)];
             ImmutableArray<SyncService> services = [.. localRows.Values.OrderBy(static e => e.Inode).Select(ToSync)];
             ImmutableArray<Contracts.VServiceInfo> vservices = [.. _vservices.ListLocal()];
-            changed = !apps.SequenceEqual(was.Apps) || !services.SequenceEqual(was.Services) || !SameVServices(vservices, was.VServices);
+            changed = !apps.SequenceEqual(was.Apps) || !services.SequenceEqual(was.Services) || !NodeTableDiff.SameVServices(vservices, was.VServices);
             if (changed)
             {
                 Volatile.Write(ref _current, was with { Version = was.Version + 1, Apps = apps, Services = services, VServices = vservices });
@@ -97,10 +97,6 @@ internal sealed class LocalNodeTable : ILocalNodeTable, IDisposable
         }
     }
 
-    private static bool SameVServices(ImmutableArray<Contracts.VServiceInfo> a, ImmutableArray<Contracts.VServiceInfo> b) =>
-        a.Length == b.Length && a.Zip(b).All(static p =>
-            System.Text.Json.JsonSerializer.Serialize(p.First, Contracts.AxJsonContext.Default.VServiceInfo) ==
-            System.Text.Json.JsonSerializer.Serialize(p.Second, Contracts.AxJsonContext.Default.VServiceInfo));
 
     public void Dispose()
     {

@@ -35,7 +35,7 @@ internal static partial class DaemonHost
         }
 
         var logger = loggerFactory.CreateLogger("Ax.Cluster");
-        var address = IPAddress.Parse(Ipv4Endpoint.FormatAddress(nodeIp));
+        var address = Ipv4Endpoint.ToIPAddress(nodeIp);
         if (options.GossipAutoDiscover && await DiscoveryProblemAsync(address) is string why)
         {
             Log.DiscoveryUnavailable(logger, why);
@@ -88,7 +88,7 @@ internal static partial class DaemonHost
         var syncOptions = new SyncOptions
         {
             Port = options.SyncPort,
-            ListenAddress = IPAddress.Parse(Ipv4Endpoint.FormatAddress(nodeIp)),
+            ListenAddress = Ipv4Endpoint.ToIPAddress(nodeIp),
             WrapStream = tls is null ? null : tls.WrapAsync,
         };
         var sync = new ClusterTableSync(syncOptions, local, new ClusterSyncMembership(gossip.Membership), sink, loggerFactory.CreateLogger("Ax.Cluster.Sync"));
@@ -110,10 +110,9 @@ internal static partial class DaemonHost
     {
         foreach (ClusterMember member in gossip.Membership.Current.Members)
         {
-            if (member.Name == node && member.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            if (member.Name == node && Ipv4Endpoint.TryFromIPAddress(member.Address, out uint address))
             {
-                byte[] b = member.Address.GetAddressBytes();
-                return ((uint)b[0] << 24) | ((uint)b[1] << 16) | ((uint)b[2] << 8) | b[3];
+                return address;
             }
         }
 

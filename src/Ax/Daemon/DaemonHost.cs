@@ -143,7 +143,7 @@ internal static partial class DaemonHost
         await using ClusterGossip? gossip = await StartGossipAsync(options, nodeName, nodeIp, loggerFactory);
 
         // --expose internal:NODE-IP:port may name any node of the cluster (that node serves it: Proxies/RemoteExposures.cs).
-        Func<uint, bool>? isClusterNode = gossip is null ? null : ip => gossip.Membership.Current.Members.Any(m => m.Address.Equals(new IPAddress([(byte)(ip >> 24), (byte)(ip >> 16), (byte)(ip >> 8), (byte)ip])));
+        Func<uint, bool>? isClusterNode = gossip is null ? null : ip => gossip.Membership.Current.Members.Any(m => Ipv4Endpoint.TryFromIPAddress(m.Address, out uint address) && address == ip);
         using var control = new ControlServer(controlListener!, lifecycle, nodeIp, resolvConf, loggerFactory.CreateLogger("Ax.Control"), namespaces, isClusterNode);
         NodeViews.Map(routes, new NodeViews(nodeInfo, gossip));
         Interop.Libc.Chmod(apiSocket, 0x1b6 /* 0666 */);

@@ -151,7 +151,7 @@ internal sealed partial class TcpProxy : IDisposable
         socket.Dispose();
     }
 
-    private static IPEndPoint ToEndPoint(Ipv4Endpoint endpoint) => new(new IPAddress([(byte)(endpoint.Address >> 24), (byte)(endpoint.Address >> 16), (byte)(endpoint.Address >> 8), (byte)endpoint.Address]), endpoint.Port);
+    private static IPEndPoint ToEndPoint(Ipv4Endpoint endpoint) => new(Ipv4Endpoint.ToIPAddress(endpoint.Address), endpoint.Port);
 
     public void Dispose()
     {

@@ -293,7 +293,7 @@ internal sealed partial class VServiceManager
         using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         try
         {
-            probe.Bind(new System.Net.IPEndPoint(new System.Net.IPAddress([(byte)(address >> 24), (byte)(address >> 16), (byte)(address >> 8), (byte)address]), 0));
+            probe.Bind(new System.Net.IPEndPoint(Ipv4Endpoint.ToIPAddress(address), 0));
             return true;
         }
         catch (System.Net.Sockets.SocketException)

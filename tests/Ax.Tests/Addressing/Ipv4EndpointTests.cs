@@ -39,4 +39,15 @@ public sealed class Ipv4EndpointTests
         Assert.Equal(endpoint, Ipv4Endpoint.FromSockAddr(sockAddr));
         Assert.Equal("1.2.3.4:8000", endpoint.ToString());
     }
+
+    [Fact]
+    public void IPAddress_RoundTripsInHostOrder_AndIpv6IsRefused()
+    {
+        var ip = Ipv4Endpoint.ToIPAddress(0x0AD5C801);
+
+        Assert.Equal("10.213.200.1", ip.ToString());
+        Assert.True(Ipv4Endpoint.TryFromIPAddress(ip, out uint back));
+        Assert.Equal(0x0AD5C801u, back);
+        Assert.False(Ipv4Endpoint.TryFromIPAddress(System.Net.IPAddress.IPv6Loopback, out _));
+    }
 }
