@@ -595,21 +595,28 @@ what they cost, what limits `Connection: close`)._
 """
 
 
-def write_markdown(path, body):
-    block = f"{BEGIN}\n{body}\n{END}"
+def replace_block(path, begin, end, body, absent):
+    """Puts body between the begin and end markers of the markdown file, keeping everything around them.
+    Where the file or its markers are missing, absent(text or None, block) gives the whole new text."""
+    block = f"{begin}\n{body}\n{end}"
+    text = None
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        if BEGIN in text and END in text:
-            head, rest = text.split(BEGIN, 1)
-            _, tail = rest.split(END, 1)
-            text = head + block + tail
-        else:
-            text = text.rstrip("\n") + "\n\n## Results\n\n" + block + "\n"
+    if text is not None and begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = head + block + tail
     else:
-        text = TEMPLATE.replace("{begin}\n{end}", block)
+        text = absent(text, block)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
+
+
+def write_markdown(path, body):
+    replace_block(path, BEGIN, END, body, lambda text, block:
+                  TEMPLATE.replace("{begin}\n{end}", block) if text is None
+                  else text.rstrip("\n") + "\n\n## Results\n\n" + block + "\n")
 
 
 def main():
