@@ -119,7 +119,10 @@ internal static partial class DaemonHost
         Interop.Libc.Chmod(controlSocket, 0x1b6 /* 0666 */);
         using var namespaces = new NamespacePool(loggerFactory.CreateLogger("Ax.Control"));
         namespaces.Start();
-        using var sweeper = new ListenerSweeper(services, bindings, loggerFactory.CreateLogger("Ax.ServiceTable"), TimeProvider.System, ListenerSweeper.DefaultPeriod);
+        // The sweep asks the kernel for live sockets only after an app closed a listener or UDP socket (ServiceTable/SocketReleaseWatch.cs).
+        ILogger tableLogger = loggerFactory.CreateLogger("Ax.ServiceTable");
+        using SocketReleaseWatch? releases = SocketReleaseWatch.Start(options.RunDir, socketGuard?.Maps, tableLogger);
+        using var sweeper = new ListenerSweeper(services, bindings, tableLogger, TimeProvider.System, ListenerSweeper.DefaultPeriod, releases is null ? null : () => releases.Releases);
 
         try
         {

@@ -22,6 +22,7 @@ internal sealed class BpfProgramBuilder
     internal const byte SizeDw = 0x18;
     internal const byte ModeImm = 0x00;
     internal const byte ModeMem = 0x60;
+    internal const byte ModeAtomic = 0xc0;
     internal const byte SourceK = 0x00;
     internal const byte SourceX = 0x08;
     internal const byte OpAdd = 0x00;
@@ -118,6 +119,9 @@ internal sealed class BpfProgramBuilder
 
     /// <summary>goto label (BPF_JA).</summary>
     internal void Jump(string label) => EmitJump(ClassJmp, 0, 0, 0, label);
+
+    /// <summary>lock *(u64 *)(dst + offset) += src: an atomic add, safe against the same program on another CPU.</summary>
+    internal void AtomicAdd64(int dst, short offset, int src) => Emit(ClassStx | ModeAtomic | SizeDw, dst, src, offset, OpAdd);
 
     /// <summary>r0 = helper(r1..r5).</summary>
     internal void Call(int helper) => Emit(ClassJmp | OpCall, 0, 0, 0, helper);

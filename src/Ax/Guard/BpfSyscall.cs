@@ -91,6 +91,10 @@ internal static unsafe class BpfSyscall
     internal static Errno TryLoadSockOpsProgram(string name, ReadOnlySpan<BpfInsn> instructions, out OwnedFd? program, out string verifierLog) =>
         TryLoadProgram(BPF_PROG_TYPE_SOCK_OPS, name, instructions, 0, out program, out verifierLog);
 
+    /// <summary>Loads a cgroup sock program (BPF_PROG_TYPE_CGROUP_SOCK) for <paramref name="attachType"/>, which the kernel checks again at attach time.</summary>
+    internal static Errno TryLoadSockProgram(string name, ReadOnlySpan<BpfInsn> instructions, uint attachType, out OwnedFd? program, out string verifierLog) =>
+        TryLoadProgram(BPF_PROG_TYPE_CGROUP_SOCK, name, instructions, attachType, out program, out verifierLog);
+
     private static Errno TryLoadProgram(uint programType, string name, ReadOnlySpan<BpfInsn> instructions, uint attachType, out OwnedFd? program, out string verifierLog)
     {
         byte[] log = new byte[64 * 1024];

@@ -33,6 +33,8 @@ internal static partial class Interop
         internal const uint BPF_CGROUP_INET6_GETPEERNAME = 30;
         internal const uint BPF_PROG_TYPE_SOCK_OPS = 13;
         internal const uint BPF_CGROUP_SOCK_OPS = 3;
+        internal const uint BPF_PROG_TYPE_CGROUP_SOCK = 9;
+        internal const uint BPF_CGROUP_INET_SOCK_RELEASE = 34;
 
         // BPF_MAP_CREATE flags: socket storage is allocated per socket, never up front.
         internal const uint BPF_F_NO_PREALLOC = 1;

@@ -4,24 +4,60 @@ namespace Ax.ServiceTable;
 
 /// <summary>
 /// Removes services whose host socket is gone. close(2) is not trapped (it is on every app's data path),
-/// so an app that closes a listener is noticed here, within one sweep period.
+/// so an app that closes a listener is noticed here, within one sweep period. With a release count
+/// (<see cref="SocketReleaseWatch.Releases"/>) a tick asks the kernel for its sockets only when the
+/// count moved since the last sweep, or when <see cref="FullSweepPeriod"/> has passed: the count misses
+/// a listener that stops listening without a close (shutdown(2)) and sockets made outside the daemon's
+/// cgroup (by a predecessor started elsewhere), and the periodic sweep finds those.
 /// </summary>
 internal sealed partial class ListenerSweeper : IDisposable
 {
     internal static readonly TimeSpan DefaultPeriod = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>The longest a tick goes without asking the kernel, when a release count decides the others.</summary>
+    internal static readonly TimeSpan FullSweepPeriod = TimeSpan.FromSeconds(10);
+
     private readonly ServiceRegistry _services;
     private readonly BindingTable _bindings;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Func<ulong?>? _releases;
     private readonly ITimer _timer;
+    private ulong? _sweptAtReleases;
+    private long _sweptAt;
     private int _running;
 
-    internal ListenerSweeper(ServiceRegistry services, BindingTable bindings, ILogger logger, TimeProvider time, TimeSpan period)
+    /// <param name="releases">The kernel's count of app socket closes (<see cref="SocketReleaseWatch.Releases"/>); null sweeps at every tick.</param>
+    internal ListenerSweeper(ServiceRegistry services, BindingTable bindings, ILogger logger, TimeProvider time, TimeSpan period, Func<ulong?>? releases = null)
     {
         _services = services;
         _bindings = bindings;
         _logger = logger;
-        _timer = time.CreateTimer(static state => ((ListenerSweeper)state!).Sweep(), this, period, period);
+        _time = time;
+        _releases = releases;
+        _timer = time.CreateTimer(static state => ((ListenerSweeper)state!).Tick(), this, period, period);
+    }
+
+    /// <summary>A tick of the clock: sweeps unless the release count says no socket that could end a service was closed.</summary>
+    internal void Tick()
+    {
+        if (_releases is null)
+        {
+            Sweep();
+            return;
+        }
+
+        ulong? releases = _releases();
+        bool due = _time.GetElapsedTime(_sweptAt) >= FullSweepPeriod;
+        if (releases is not null && releases == _sweptAtReleases && !due)
+        {
+            return;
+        }
+
+        // Read before the sweep: a close while it runs moves the count past this, and the next tick sweeps again.
+        _sweptAtReleases = releases;
+        _sweptAt = _time.GetTimestamp();
+        Sweep();
     }
 
     internal void Sweep()
@@ -35,14 +71,23 @@ internal sealed partial class ListenerSweeper : IDisposable
         {
             // Nothing to sweep: an idle daemon asks the kernel nothing. Only this node's rows are judged by
             // this node's sockets; peers' rows are their owners' to remove.
-            if (_services.Local.Count == 0)
+            IReadOnlyDictionary<ulong, ServiceEntry> local = _services.Local;
+            if (local.Count == 0)
             {
                 return;
             }
 
+            // Each list costs a walk of a kernel hash table of the whole machine: ask only for what the rows need.
+            bool anyTcp = false, anyUdp = false;
+            foreach (ServiceEntry entry in local.Values)
+            {
+                anyTcp |= entry.Proto == TransportProtocol.Tcp;
+                anyUdp |= entry.Proto != TransportProtocol.Tcp;
+            }
+
             long generation = _services.Generation;
-            HashSet<ulong> tcp = LiveSockets.ListeningTcpInodes();
-            HashSet<ulong> udp = LiveSockets.UdpInodes();
+            HashSet<ulong> tcp = anyTcp ? LiveSockets.ListeningTcpInodes() : [];
+            HashSet<ulong> udp = anyUdp ? LiveSockets.UdpInodes() : [];
             var removed = _services.RemoveWhere(e =>
                 e.Generation <= generation && !(e.Proto == TransportProtocol.Tcp ? tcp : udp).Contains(e.Inode));
             foreach (ServiceEntry entry in removed)
