@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ax.Routing;
 using Ax.Addressing;
 using Ax.Apps;
 using Ax.Policy;
@@ -31,7 +32,7 @@ internal static class ServiceTableBenchmarks
         var apps = new AppRegistry();
         var client = new AppRecord("f0000001", "client", labels!, NodeIp, false, 1, ["curl"]);
         apps.Add(client);
-        var router = new ConnectRouter(registry, apps, NodeIp);
+        var router = new RoutingEngine(registry, apps, NodeIp);
 
         var hits = new Ipv4Endpoint[1024];
         var random = new Random(42);

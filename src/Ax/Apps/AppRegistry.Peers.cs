@@ -28,6 +28,32 @@ internal sealed partial class AppRegistry
         Changed?.Invoke();
     }
 
+    /// <summary>This node's apps and every peer's.</summary>
+    internal IEnumerable<AppRecord> AllWithPeers => _apps.Values.Concat(PeerApps.Values.SelectMany(static apps => apps));
+
+    /// <summary>The app <paramref name="appId"/> of <paramref name="node"/>: this node's own, or a peer's copy.</summary>
+    internal bool TryGetAnywhere(string node, string appId, out AppRecord? app)
+    {
+        if (_apps.TryGetValue(appId, out app))
+        {
+            return true;
+        }
+
+        if (PeerApps.TryGetValue(node, out var apps))
+        {
+            foreach (AppRecord peer in apps)
+            {
+                if (peer.Id == appId)
+                {
+                    app = peer;
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Forgets a node's apps (it left the cluster or was declared failed).</summary>
     internal void RemovePeer(string node)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Ax.Routing;
 using Ax.Addressing;
 using Ax.Api;
 using Ax.Api.Http;
@@ -66,7 +67,7 @@ internal static partial class DaemonHost
         var bindings = new BindingTable();
         var apps = new AppRegistry();
         var vservices = new VServiceRegistry();
-        var router = new ConnectRouter(services, apps, nodeIp, vservices);
+        var router = new RoutingEngine(services, apps, nodeIp, vservices);
         var proxies = new ProxyTable();
         using DnsServer? dns = StartDns(options, [new AppNameSource(apps), vservices], loggerFactory.CreateLogger("Ax.Dns"));
         using var waiter = new ConnectWaiter(loggerFactory.CreateLogger("Ax.Interception"));

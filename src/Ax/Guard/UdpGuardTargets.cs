@@ -1,5 +1,6 @@
 using Ax.Addressing;
 using Ax.Apps;
+using Ax.Routing;
 using Ax.ServiceTable;
 using Ax.VServices;
 
@@ -19,15 +20,12 @@ internal static class UdpGuardTargets
     {
         var keys = new HashSet<UdpGuardKey>();
 
-        // A virtual IP (a service's, an app's --ip or made-up address, a vservice's) is refused on every
-        // port: the router routes it or refuses it, never sends to it. The node IP is real: only the
-        // ports where ax serves are guarded there.
-        void AddVirtual(uint address)
+        // A virtual IP (Routing/VirtualAddresses.cs, the router's own rule) is refused on every port: the
+        // router routes it or refuses it, never sends to it. The node IP is real: only the ports where ax
+        // serves are guarded there.
+        foreach (uint address in VirtualAddresses.All(services, apps, vservices, nodeIp))
         {
-            if (address != Ipv4Endpoint.Any && address != nodeIp)
-            {
-                keys.Add(UdpGuardKey.AnyPort(address));
-            }
+            keys.Add(UdpGuardKey.AnyPort(address));
         }
 
         void AddExact(Ipv4Endpoint endpoint)
@@ -41,13 +39,6 @@ internal static class UdpGuardTargets
 
         foreach (ServiceEntry entry in services.All)
         {
-            // A service at its node's own address (an app with no IP of its own, here or on a peer) is
-            // at a real host: only its exact ports are ax's.
-            if (entry.HasVirtualAddress)
-            {
-                AddVirtual(entry.ServiceAddr.Address);
-            }
-
             if (entry.Proto == TransportProtocol.Udp)
             {
                 // Exact entries matter where the address is the node's: a service of an app with no IP
@@ -57,17 +48,8 @@ internal static class UdpGuardTargets
             }
         }
 
-        foreach (AppRecord app in apps)
-        {
-            if (app.HasOwnIp)
-            {
-                AddVirtual(app.Ip);
-            }
-        }
-
         foreach (VService vservice in vservices.ByName.Values)
         {
-            AddVirtual(vservice.Vip);
             foreach (VServicePortMap port in vservice.Ports)
             {
                 AddExact(new Ipv4Endpoint(vservice.Vip, port.VirtualPort));

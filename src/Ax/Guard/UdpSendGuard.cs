@@ -121,7 +121,7 @@ internal sealed partial class UdpSendGuard : IDisposable
     /// </summary>
     private void Reconcile()
     {
-        HashSet<UdpGuardKey> wanted = UdpGuardTargets.Collect(_services.Current, _apps.All, _vservices.Current, _nodeIp);
+        HashSet<UdpGuardKey> wanted = UdpGuardTargets.Collect(_services.Current, _apps.AllWithPeers, _vservices.Current, _nodeIp);
         Span<byte> key = stackalloc byte[UdpGuardKey.Size];
         ReadOnlySpan<byte> present = [1];
         foreach (UdpGuardKey stale in _inMap.Where(k => !wanted.Contains(k)).ToList())

@@ -72,6 +72,48 @@ internal sealed unsafe partial class ConnectWaiter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="then"/> (the rest of a connect) after <paramref name="delay"/> on a timer thread, and
+    /// answers notification <paramref name="id"/> with its outcome unless it answers itself (<see cref="Outcome.Answered"/>).
+    /// The app's other calls go on meanwhile; an app that gave up the call (killed, interrupted) is not connected.
+    /// </summary>
+    internal void After(TimeSpan delay, SeccompListener listener, ulong id, OwnedFd socket, Func<Outcome> then)
+    {
+        bool listenerHeld = false;
+        bool socketHeld = false;
+        listener.Handle.DangerousAddRef(ref listenerHeld);
+        socket.DangerousAddRef(ref socketHeld);
+        ITimer? timer = null;
+        timer = TimeProvider.System.CreateTimer(
+            _ =>
+            {
+                try
+                {
+                    if (listener.IsValid(id))
+                    {
+                        Outcome outcome = then();
+                        if (outcome.Kind != OutcomeKind.Answered)
+                        {
+                            Errno sent = listener.Respond(id, outcome);
+                            if (sent != Errno.None && sent != Errno.ENOENT)
+                            {
+                                Log.AnswerFailed(_logger, sent.ToString());
+                            }
+                        }
+                    }
+                }
+                finally
+                {
+                    socket.DangerousRelease();
+                    listener.Handle.DangerousRelease();
+                    timer?.Dispose();
+                }
+            },
+            null,
+            delay,
+            Timeout.InfiniteTimeSpan);
+    }
+
     private void Loop()
     {
         const int MaxEvents = 64;

@@ -1,3 +1,4 @@
+using Ax.Routing;
 using Ax.Apps;
 using Ax.Policy;
 using Ax.ServiceTable;
@@ -27,7 +28,7 @@ internal sealed class InterceptionContext
 
     internal required AppRegistry Apps { get; init; }
 
-    internal required ConnectRouter Router { get; init; }
+    internal required RoutingEngine Router { get; init; }
 
     internal required ClientAddressMap Clients { get; init; }
 

@@ -1,3 +1,4 @@
+using Ax.Routing;
 using Ax.Addressing;
 using Ax.Apps;
 using Ax.Policy;
@@ -58,10 +59,36 @@ internal sealed partial class SyscallHandler
         Mark = CallTimings.Add(CallTimings.Call.Connect, CallTimings.Step.Route, Mark);
         if (route.IsRefused)
         {
-            Log.ConnectRefused(_logger, _app.Id, asked.ToString());
+            if (route.RuleId is not null || route.ActionRuleId is not null)
+            {
+                Log.ConnectRefusedByRule(_logger, _app.Id, asked.ToString(), route.ActionRuleId ?? route.RuleId!, route.Reason ?? "no server it may reach");
+            }
+            else
+            {
+                Log.ConnectRefused(_logger, _app.Id, asked.ToString());
+            }
+
             return Outcome.Fail(Errno.ECONNREFUSED);
         }
 
+        if (route.Delay > TimeSpan.Zero)
+        {
+            // A delay action: the app's connect returns after the delay, whether it blocks or not (a
+            // non-blocking connect would otherwise report EINPROGRESS and be writable at once, with no
+            // connection behind it). The app's other calls are served meanwhile: the wait is a timer's.
+            Log.ConnectDelayed(_logger, _app.Id, asked.ToString(), route.ActionRuleId!, route.Delay.TotalMilliseconds);
+            ulong id = call.Id;
+            InetEndpoint delayedAsked = asked;
+            _node.Waiter.After(route.Delay, _listener, id, socket.Handle, () => ConnectRouted(id, socket, target, delayedAsked, route));
+            return Outcome.Answered;
+        }
+
+        return ConnectRouted(call.Id, socket, target, asked, route);
+    }
+
+    /// <summary>The connect itself, once routed: from the vservice's source IP if any, counted if a policy reads counts.</summary>
+    private Outcome ConnectRouted(ulong id, NodeSocket socket, InetEndpoint target, InetEndpoint asked, RouteDecision route)
+    {
         if (route.SourceIp != 0 && socket.TryGetSockName(out InetEndpoint bound) == Errno.None && bound.Port == 0)
         {
             // A vservice's --source-ip. The address was checked when the vservice was made; if it has
@@ -73,6 +100,12 @@ internal sealed partial class SyscallHandler
             }
         }
 
+        if (route.Track && socket.Proto == TransportProtocol.Tcp)
+        {
+            _node.Router.Counts.Track(socket.Fd, route.Target);
+        }
+
+        Errno error;
         int flags = Interop.Libc.Fcntl(socket.Fd, Interop.Libc.F_GETFL, 0);
         bool blocking = flags >= 0 && (flags & Interop.Libc.O_NONBLOCK) == 0 && socket.Proto == TransportProtocol.Tcp;
         if (!blocking)
@@ -99,7 +132,7 @@ internal sealed partial class SyscallHandler
                 return result == Errno.None ? Outcome.Success : Outcome.Fail(result);
             }
 
-            _node.Waiter.WaitForConnect(_listener, call.Id, socket.Handle);
+            _node.Waiter.WaitForConnect(_listener, id, socket.Handle);
             return Outcome.Answered;
         }
 

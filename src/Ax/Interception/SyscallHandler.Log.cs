@@ -12,6 +12,12 @@ internal sealed partial class SyscallHandler
         [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "App {AppId} may not reach {Destination}: no server there shares a label with it")]
         internal static partial void ConnectRefused(ILogger logger, string appId, string destination);
 
+        [LoggerMessage(EventId = 104, Level = LogLevel.Debug, Message = "App {AppId}: connect to {Destination} refused by rule {RuleId}: {Reason}")]
+        internal static partial void ConnectRefusedByRule(ILogger logger, string appId, string destination, string ruleId, string reason);
+
+        [LoggerMessage(EventId = 105, Level = LogLevel.Debug, Message = "App {AppId}: connect to {Destination} delayed {DelayMs} ms by rule {RuleId}")]
+        internal static partial void ConnectDelayed(ILogger logger, string appId, string destination, string ruleId, double delayMs);
+
         [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "App {AppId} asked for a port but the pool {Ports} is exhausted; widen --ports")]
         internal static partial void PortPoolExhausted(ILogger logger, string appId, string ports);
 

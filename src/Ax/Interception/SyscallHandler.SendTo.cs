@@ -1,4 +1,5 @@
 using System.Buffers;
+using Ax.Routing;
 using Ax.Addressing;
 using Ax.Policy;
 using Ax.ServiceTable;

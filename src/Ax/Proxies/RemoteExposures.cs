@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Ax.Routing;
 using Ax.Addressing;
 using Ax.Apps;
 using Ax.Policy;

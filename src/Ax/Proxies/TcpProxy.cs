@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Ax.Routing;
 using Ax.Addressing;
 using Ax.Contracts;
 using Ax.Policy;

@@ -6,12 +6,10 @@ namespace Ax.VServices;
 
 /// <summary>
 /// A virtual service: a vIP and virtual ports in front of a set of backends (seed 001, "Virtual
-/// Services"). Immutable but for the round-robin cursor, which every connect advances atomically.
+/// Services"). Immutable: the round-robin rotation is the routing engine's (Routing/PolicyState.cs).
 /// </summary>
 internal sealed class VService
 {
-    private int _cursor = -1;
-
     internal VService(string name, LbType lbType, uint vip, ImmutableArray<VServicePortMap> ports, ImmutableArray<VServiceBackend> backends, bool external, uint sourceIp)
     {
         Name = name;
@@ -40,22 +38,6 @@ internal sealed class VService
 
     /// <summary>The host address the node's proxy dials from; 0 lets the kernel pick.</summary>
     internal uint SourceIp { get; }
-
-    /// <summary>
-    /// The index of the backend the next connect starts from: the next in strict rotation for
-    /// RoundRobin (a, b, c, a, b, c ... across all clients of the node), a random one for Random.
-    /// </summary>
-    internal int NextStart()
-    {
-        int count = Backends.Length;
-        if (LbType == LbType.Random)
-        {
-            return Random.Shared.Next(count);
-        }
-
-        // Unsigned modulo keeps the rotation exact when the counter wraps past int.MaxValue.
-        return (int)((uint)Interlocked.Increment(ref _cursor) % (uint)count);
-    }
 
     /// <summary>The same vservice, owned by <paramref name="node"/>.</summary>
     internal VService OwnedBy(string node) => new(Name, LbType, Vip, Ports, Backends, External, SourceIp) { Node = node };

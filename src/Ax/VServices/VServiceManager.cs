@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Ax.Routing;
 using Ax.Addressing;
 using Ax.Contracts;
 using Ax.Daemon;
@@ -22,7 +23,7 @@ internal sealed partial class VServiceManager
     private readonly Lock _lock = new();
     private readonly Dictionary<string, List<TcpProxy>> _proxiesByName = new(StringComparer.OrdinalIgnoreCase);
     private readonly VServiceRegistry _registry;
-    private readonly ConnectRouter _router;
+    private readonly RoutingEngine _router;
     private readonly ProxyTable _proxies;
     private readonly uint _nodeIp;
     private readonly string _localNode;
@@ -30,7 +31,7 @@ internal sealed partial class VServiceManager
     private readonly ILogger _logger;
     private readonly Dictionary<string, Dictionary<string, (VServiceInfo Spec, VService VService)>> _peerSpecs = new(StringComparer.Ordinal);
 
-    internal VServiceManager(VServiceRegistry registry, ConnectRouter router, ProxyTable proxies, uint nodeIp, DaemonState? state, ILogger logger, string localNode = "")
+    internal VServiceManager(VServiceRegistry registry, RoutingEngine router, ProxyTable proxies, uint nodeIp, DaemonState? state, ILogger logger, string localNode = "")
     {
         _localNode = localNode;
         _registry = registry;

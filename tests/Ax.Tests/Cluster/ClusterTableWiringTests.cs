@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Ax.Routing;
 using Ax.Addressing;
 using Ax.Apps;
 using Ax.Cluster;
@@ -165,7 +166,7 @@ public sealed class ClusterTableWiringTests
         var apps = new AppRegistry();
         var services = new ServiceRegistry("a");
         var vregistry = new VServiceRegistry();
-        var router = new ConnectRouter(services, apps, NodeIp, vregistry);
+        var router = new RoutingEngine(services, apps, NodeIp, vregistry);
         return (apps, services, vregistry, new VServiceManager(vregistry, router, new ProxyTable(), NodeIp, null, NullLogger.Instance, "a"));
     }
 

@@ -3,6 +3,7 @@ using Ax.Addressing;
 using Ax.Apps;
 using Ax.Guard;
 using Ax.Policy;
+using Ax.Routing;
 using Ax.ServiceTable;
 using Ax.VServices;
 
@@ -58,7 +59,7 @@ public sealed class UdpGuardTargetsTests
         var apps = new AppRegistry();
         var client = new AppRecord("f0000009", "client", LabelSet.Default, NodeIp, false, 9, ["python3"]);
         apps.Add(client);
-        var router = new ConnectRouter(services, apps, NodeIp);
+        var router = new RoutingEngine(services, apps, NodeIp);
 
         var keys = UdpGuardTargets.Collect(services.Current, apps.All, VServiceSnapshot.Empty, NodeIp);
 

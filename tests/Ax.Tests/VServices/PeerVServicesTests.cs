@@ -1,3 +1,4 @@
+using Ax.Routing;
 using Ax.Apps;
 using Ax.Contracts;
 using Ax.Policy;
@@ -72,7 +73,7 @@ public sealed class PeerVServicesTests
     private static (VServiceManager Manager, VServiceRegistry Registry) Manager()
     {
         var registry = new VServiceRegistry();
-        var router = new ConnectRouter(new ServiceRegistry("a"), new AppRegistry(), NodeIp, registry);
+        var router = new RoutingEngine(new ServiceRegistry("a"), new AppRegistry(), NodeIp, registry);
         return (new VServiceManager(registry, router, new ProxyTable(), NodeIp, null, NullLogger.Instance, "a"), registry);
     }
 }

@@ -8,27 +8,6 @@ namespace Ax.Tests.VServices;
 public sealed class VServiceRegistryTests
 {
     [Fact]
-    public void RoundRobin_OverThreeBackends_RotatesStrictly()
-    {
-        var vservice = Make("rr", "1.1.1.1", "RoundRobin", "2.2.2.1", "2.2.2.2", "2.2.2.3");
-
-        var order = Enumerable.Range(0, 7).Select(_ => vservice.NextStart()).ToArray();
-
-        Assert.Equal([0, 1, 2, 0, 1, 2, 0], order);
-    }
-
-    [Fact]
-    public void Random_ReachesEveryBackend()
-    {
-        var vservice = Make("r", "1.1.1.1", null, "2.2.2.1", "2.2.2.2", "2.2.2.3");
-
-        var seen = Enumerable.Range(0, 300).Select(_ => vservice.NextStart()).ToHashSet();
-
-        Assert.Equal([0, 1, 2], seen.Order());
-        Assert.Equal(LbType.Random, vservice.LbType);
-    }
-
-    [Fact]
     public void Lookups_ByVipAndPort_AndByName_FindTheVService_UntilRemoved()
     {
         var registry = new VServiceRegistry();

@@ -2,12 +2,13 @@ using Ax.Addressing;
 using Ax.Apps;
 using Ax.Contracts;
 using Ax.Policy;
+using Ax.Routing;
 using Ax.ServiceTable;
 using Ax.VServices;
 
-namespace Ax.Tests.Policy;
+namespace Ax.Tests.Routing;
 
-public sealed class ConnectRouterTests
+public sealed class RoutingEngineTests
 {
     private const uint NodeIp = 0x0A000001;
     private static readonly Ipv4Endpoint Vip = new(0x01010101, 80);
@@ -68,7 +69,7 @@ public sealed class ConnectRouterTests
     {
         var (router, services) = Router(Server("zone=default", 40000));
         var vservices = VServices(new VServiceInfo("v", null, "9.9.9.9", [new VServicePort(8000, 80)], ["1.1.1.1"]));
-        router = new ConnectRouter(services, new AppRegistry(), NodeIp, vservices);
+        router = new RoutingEngine(services, new AppRegistry(), NodeIp, vservices);
 
         var decision = router.Route(Client("zone=default"), TransportProtocol.Tcp, new Ipv4Endpoint(0x09090909, 8000));
 
@@ -82,7 +83,7 @@ public sealed class ConnectRouterTests
     {
         var (_, services) = Router(Server("role=prod", 40000));
         var vservices = VServices(new VServiceInfo("v", "RoundRobin", "9.9.9.9", [new VServicePort(8000, 80)], ["1.1.1.1", "8.8.4.4:53"]));
-        var router = new ConnectRouter(services, new AppRegistry(), NodeIp, vservices);
+        var router = new RoutingEngine(services, new AppRegistry(), NodeIp, vservices);
 
         var targets = Enumerable.Range(0, 4)
             .Select(_ => router.Route(Client("role=test"), TransportProtocol.Tcp, new Ipv4Endpoint(0x09090909, 8000)).Target)
@@ -91,6 +92,52 @@ public sealed class ConnectRouterTests
 
         Assert.All(targets, t => Assert.Equal(new Ipv4Endpoint(0x08080404, 53), t));
         Assert.Equal(new Ipv4Endpoint(NodeIp, 40000), prod.Target);
+    }
+
+    [Fact]
+    public void RoundRobinVService_OverThreeExternalBackends_RotatesStrictly()
+    {
+        var vservices = VServices(new VServiceInfo("rr", "RoundRobin", "9.9.9.9", [new VServicePort(8000, 80)], ["8.8.4.1", "8.8.4.2", "8.8.4.3"]));
+        var router = new RoutingEngine(new ServiceRegistry("node-a"), new AppRegistry(), NodeIp, vservices);
+
+        var order = Enumerable.Range(0, 7)
+            .Select(_ => router.Route(Client("zone=default"), TransportProtocol.Tcp, new Ipv4Endpoint(0x09090909, 8000)).Target.Address & 0xff)
+            .ToArray();
+
+        Assert.Equal([1u, 2u, 3u, 1u, 2u, 3u, 1u], order);
+    }
+
+    [Fact]
+    public void RoundRobinVService_RotatesOverEveryServerBehindItsBackends_NotOverTheListedAddresses()
+    {
+        // One backend address with three servers behind it and one external backend: four endpoints, one connect each per round.
+        var (_, services) = Router(Server("zone=default", 40000), Server("zone=default", 40001), Server("zone=default", 40002));
+        var vservices = VServices(new VServiceInfo("rr", "RoundRobin", "9.9.9.9", [new VServicePort(8000, 80)], ["1.1.1.1", "8.8.4.4"]));
+        var router = new RoutingEngine(services, new AppRegistry(), NodeIp, vservices);
+
+        var ports = Enumerable.Range(0, 12)
+            .Select(_ => router.Route(Client("zone=default"), TransportProtocol.Tcp, new Ipv4Endpoint(0x09090909, 8000)).Target.Port)
+            .ToArray();
+
+        for (int round = 0; round < 3; round++)
+        {
+            Assert.Equal(new ushort[] { 80, 40000, 40001, 40002 }, ports.Skip(round * 4).Take(4).Order());
+        }
+
+        Assert.Equal(ports.Take(4), ports.Skip(4).Take(4));
+    }
+
+    [Fact]
+    public void RandomVService_ReachesEveryBackend()
+    {
+        var vservices = VServices(new VServiceInfo("r", null, "9.9.9.9", [new VServicePort(8000, 80)], ["8.8.4.1", "8.8.4.2", "8.8.4.3"]));
+        var router = new RoutingEngine(new ServiceRegistry("node-a"), new AppRegistry(), NodeIp, vservices);
+
+        var seen = Enumerable.Range(0, 300)
+            .Select(_ => router.Route(Client("zone=default"), TransportProtocol.Tcp, new Ipv4Endpoint(0x09090909, 8000)).Target.Address & 0xff)
+            .ToHashSet();
+
+        Assert.Equal([1u, 2u, 3u], seen.Order());
     }
 
     private static VServiceRegistry VServices(params VServiceInfo[] specs)
@@ -105,7 +152,7 @@ public sealed class ConnectRouterTests
         return registry;
     }
 
-    private static (ConnectRouter Router, ServiceRegistry Services) Router(params ServiceEntry[] servers)
+    private static (RoutingEngine Router, ServiceRegistry Services) Router(params ServiceEntry[] servers)
     {
         var services = new ServiceRegistry("node-a");
         foreach (var server in servers)
@@ -113,7 +160,7 @@ public sealed class ConnectRouterTests
             services.Upsert(server);
         }
 
-        return (new ConnectRouter(services, new AppRegistry(), NodeIp), services);
+        return (new RoutingEngine(services, new AppRegistry(), NodeIp), services);
     }
 
     private static ServiceEntry Server(string labels, ushort hostPort)
