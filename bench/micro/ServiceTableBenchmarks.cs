@@ -1,8 +1,8 @@
 using System.Globalization;
-using Ax.Routing;
 using Ax.Addressing;
 using Ax.Apps;
 using Ax.Policy;
+using Ax.Routing;
 using Ax.ServiceTable;
 
 namespace Ax.Micro;
@@ -18,14 +18,14 @@ internal static class ServiceTableBenchmarks
 
     internal static IEnumerable<string> Run(int rounds)
     {
-        var registry = new ServiceRegistry();
+        var registry = new ServiceRegistry("node-a");
         LabelSet.TryParse("zone=default,role=prod", out LabelSet? labels, out _);
         for (int i = 0; i < Services; i++)
         {
             // 100 virtual IPs with 100 ports each, like many apps each serving a few ports.
             var serviceAddr = new Ipv4Endpoint(0x01010000u + (uint)(i / 100), (ushort)(8000 + (i % 100)));
             registry.Upsert(new ServiceEntry(
-                Guid.NewGuid(), "f" + i.ToString("x7", CultureInfo.InvariantCulture), TransportProtocol.Tcp,
+                Guid.NewGuid(), "node-a", "f" + i.ToString("x7", CultureInfo.InvariantCulture), TransportProtocol.Tcp,
                 serviceAddr, new Ipv4Endpoint(NodeIp, (ushort)(40000 + i)), serviceAddr, labels!, (ulong)(1000 + i), 128));
         }
 
