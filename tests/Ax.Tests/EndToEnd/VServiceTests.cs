@@ -49,6 +49,31 @@ public sealed class VServiceTests
     }
 
     [Fact]
+    public void RoundRobin_RotatesOverEveryServerBehindABackend_NotOverTheListedAddresses()
+    {
+        // Found by a new user: one backend IP with three servers behind it used to go b a a a b b.
+        using var node = TestNode.Create();
+        foreach (string name in (string[])["a1", "a2", "a3"])
+        {
+            node.StartApp("--ip", "2.2.2.1", "python3", Scripts.Path("serve_text.py"), "80", $"server-{name}");
+        }
+
+        node.StartApp("--ip", "2.2.2.2", "python3", Scripts.Path("serve_text.py"), "80", "server-b");
+        Wait.Until(() => node.Ax("get", "servers").Stdout.Split('\n').Count(l => l.Contains("2.2.2.1:80", StringComparison.Ordinal)) == 3, TimeSpan.FromSeconds(20), () => node.Ax("get", "servers").Stdout);
+        node.WaitForServers("2.2.2.2:80");
+
+        var created = node.Ax("create", "vservice", "rr", "--ip", "1.1.1.1", "--backends", "2.2.2.1,2.2.2.2", "--ports", "80:80", "--lbtype", "RoundRobin");
+        var answers = node.Ax("run", "--", "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do curl -sS 1.1.1.1/; echo; done");
+
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.True(answers.ExitCode == 0, answers.ToString());
+        string[] order = answers.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(8, order.Length);
+        Assert.Equal(["server-a1", "server-a2", "server-a3", "server-b"], order.Take(4).Order());
+        Assert.Equal(order.Take(4), order.Skip(4));
+    }
+
+    [Fact]
     public void ExternalBackend_IpAndPortOfAPlainServer_IsDialledDirectly()
     {
         using var node = TestNode.Create();
