@@ -16,6 +16,7 @@ packages=(
     libpython3.11-testsuite     # CPython's own socket tests, run directly and under ax (SocketSuiteTests)
     serf                        # the gossip agent each daemon runs for cluster membership (src/Ax/Cluster)
     openssl tcpdump             # --tls tests: certificates made as an operator would, and a capture of the sync port
+    nftables                    # a server whose port resets every SYN, for outlier ejection (RulesEndToEndTests)
 )
 missing=()
 for package in "${packages[@]}"; do
