@@ -15,21 +15,25 @@ namespace Ax.Routing.Health;
 /// attached to the daemon's cgroup, where every app socket is (the daemon makes them), counts the sockets
 /// <see cref="Track"/> marked as they become established, leave ESTABLISHED, or fail to connect.
 /// <para>
-/// Why a slot per server in an mmapped array, not a hash map keyed by the server: <see cref="Read"/> is on the
-/// connect path of every counted connect, once per candidate for least_request. A BPF_MAP_LOOKUP_ELEM
-/// is a bpf(2) syscall (measured here: see ConnectionTrackerKernelTests.ReadCost, about 0.4 us each on
-/// this 6.18 VM); the array is BPF_F_MMAPABLE, so a read is two loads from shared memory behind a
-/// dictionary lookup (about 0.03 us), whatever the number of candidates. The program finds the slot in the
-/// socket's own storage entry, written by <see cref="Track"/> with the one bpf(2) call tracking costs; it
-/// never looks the server up, so the server is the one the daemon names (node-ip:pool-port), even where
-/// the socket itself connects elsewhere (a local server reached at loopback).
+/// Why a slot per server in an mmapped array, not a hash map keyed by the server: <see cref="Read"/> is on
+/// the connect path of every counted connect, once per candidate for least_request. A BPF_MAP_LOOKUP_ELEM
+/// is a bpf(2) syscall; the array is BPF_F_MMAPABLE, so a read is two loads from shared memory behind a
+/// lock and a dictionary lookup, whatever the number of candidates. Measured by
+/// ConnectionTrackerKernelTests.AReadCostsLessThanOneMapLookupSyscall (best of 3 x 200,000, on a shared
+/// 2-core 6.18 VM at load average 14-18): Read 0.24-0.66 us, BPF_MAP_LOOKUP_ELEM 2.6-5.2 us, five to ten
+/// times more, per candidate. The program finds the slot in the socket's own storage entry, written by
+/// <see cref="Track"/> with the one bpf(2) call tracking costs; it never looks the server up, so the
+/// server is the one the daemon names (node-ip:pool-port), even where the socket itself connects
+/// elsewhere (a local server reached at loopback).
 /// </para>
 /// <para>
-/// Slots are this class's to hand out and take back. A server the table lost is <see cref="Forget"/>-ten
-/// and its slot freed once it has no open connection and no connect to it can still be in flight:
-/// <see cref="Quarantine"/> after the last Forget, longer than the kernel tries a SYN (tcp_syn_retries 6:
-/// 127 s). Tracking it again first takes it back. The array has <see cref="DefaultCapacity"/> slots; when
-/// all are taken <see cref="Track"/> returns false and that connect goes uncounted.
+/// Slots are this class's to hand out and take back. A server the table lost is passed to
+/// <see cref="Forget"/>; its slot is freed once it has no open connection and no connect to it can still
+/// be in flight, <see cref="Quarantine"/> after the Forget (longer than the kernel retries a SYN with the
+/// default tcp_syn_retries, 6: 127 s), so that a late SYN_SENT failure or establishment never lands on
+/// the slot's next server. A server tracked again before then keeps its slot and counts. The array has
+/// <see cref="DefaultCapacity"/> slots; when all are taken and none is due, <see cref="Track"/> returns
+/// false and that connect goes uncounted.
 /// </para>
 /// <para>
 /// The program and maps are this daemon's: they go when it exits, and a new daemon starts every count at

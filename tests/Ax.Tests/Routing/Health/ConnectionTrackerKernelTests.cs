@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Ax.Addressing;
 using Ax.Guard;
 using Ax.Interception;
+using Ax.PeerAddresses;
 using Ax.Routing;
 using Ax.Routing.Health;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -154,6 +155,48 @@ public sealed class ConnectionTrackerKernelTests : IDisposable
         Connect(Server);
         AssertEventually(new ConnectionCounts(2, 0), Server);
         Assert.Equal(1, Tracker.TrackedServers);
+    }
+
+    [Fact]
+    public void WithTheClientIpOptionProgramOnTheCgroupToo_AnAppSocketIsStillCountedUntilItCloses()
+    {
+        // The daemon's order: the option program is attached first. It sets its own callback flag at
+        // TCP_CONNECT_CB and clears it at ACTIVE_ESTABLISHED_CB; neither may drop the tracker's STATE_CB
+        // flag, or closes would never be counted (bpf_sock_ops_cb_flags_set replaces all flags).
+        Assert.Equal(Errno.None, BpfSyscall.TryLoadBtf(ClientIpBtf.Build(), out OwnedFd? btf));
+        var links = new List<OwnedFd>();
+        OwnedFd? clients = null, peers = null, marker = null;
+        try
+        {
+            Assert.Equal(Errno.None, BpfSyscall.TryCreateSocketStorageMap("ax_test_client", btf!, ClientIpBtf.U32TypeId, sizeof(uint), ClientIpBtf.U32TypeId, out clients));
+            Assert.Equal(Errno.None, BpfSyscall.TryCreateSocketStorageMap("ax_test_peer", btf!, ClientIpBtf.U32TypeId, sizeof(uint), ClientIpBtf.U32TypeId, out peers, global::Interop.Bpf.BPF_F_CLONE));
+            Assert.Equal(Errno.None, BpfSyscall.TryCreateSocketStorageMap("ax_test_marker", btf!, ClientIpBtf.U32TypeId, sizeof(uint), ClientIpBtf.U32TypeId, out marker));
+            Assert.True(CgroupDirectory.TryOpen(Path.Combine(Path.GetTempPath(), $"ax-cg-{Guid.NewGuid():N}"), out OwnedFd? cgroup, out string? problem), problem);
+            using (cgroup)
+            {
+                Assert.Null(PeerAddressRewriter.TryAttachOption(cgroup, clients!, peers!, marker!, links));
+            }
+
+            Socket client = NewSocket();
+            Span<byte> key = stackalloc byte[sizeof(int)];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(key, client.Handle.ToInt32());
+            Assert.Equal(Errno.None, BpfSyscall.TryUpdate(marker!, key, [1, 0, 0, 0]));
+            Assert.Equal(Errno.None, BpfSyscall.TryUpdate(clients!, key, [1, 2, 3, 4]));
+            Assert.True(Tracker.Track(client.Handle.ToInt32(), Server));
+            client.Connect(At(Server));
+            AssertEventually(new ConnectionCounts(1, 0), Server);
+
+            client.Dispose();
+            AssertEventually(new ConnectionCounts(0, 0), Server);
+        }
+        finally
+        {
+            links.ForEach(static l => l.Dispose());
+            marker?.Dispose();
+            peers?.Dispose();
+            clients?.Dispose();
+            btf!.Dispose();
+        }
     }
 
     [Fact]
