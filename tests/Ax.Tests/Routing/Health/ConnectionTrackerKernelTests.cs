@@ -57,7 +57,6 @@ public sealed class ConnectionTrackerKernelTests : IDisposable
     [Fact]
     public void ThreeRefusedConnects_AreThreeConsecutiveFailures_AndOneThatSucceedsEndsTheRun()
     {
-        // The listener counted under the refusing port's name: the server is what Track names.
         for (int i = 0; i < 3; i++)
         {
             Assert.Throws<SocketException>(() => Connect(Refusing));
@@ -65,8 +64,28 @@ public sealed class ConnectionTrackerKernelTests : IDisposable
 
         AssertEventually(new ConnectionCounts(0, 3), Refusing);
 
+        // The server is what Track names: the listener, counted under the refusing port's name, answers.
         Connect(Server, trackAs: Refusing);
         AssertEventually(new ConnectionCounts(1, 0), Refusing);
+    }
+
+    [Fact]
+    public void AConnectThatTimesOut_IsAFailure()
+    {
+        // A listener whose accept queue is full drops SYNs (tcp_conn_request, net/ipv4/tcp_input.c); with
+        // TCP_SYNCNT 1 the client gives up after one retransmission, about 3 s, with ETIMEDOUT.
+        using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        full.Listen(0);
+        using var queued = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        queued.Connect(full.LocalEndPoint!);
+
+        Socket client = NewSocket();
+        client.SetRawSocketOption(6 /* IPPROTO_TCP */, 7 /* TCP_SYNCNT */, [1, 0, 0, 0]);
+        Assert.True(Tracker.Track(client.Handle.ToInt32(), Endpoint(full)));
+        var timedOut = Assert.Throws<SocketException>(() => client.Connect(full.LocalEndPoint!));
+        Assert.Equal(SocketError.TimedOut, timedOut.SocketErrorCode);
+        AssertEventually(new ConnectionCounts(0, 1), Endpoint(full));
     }
 
     [Fact]
