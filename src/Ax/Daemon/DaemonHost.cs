@@ -18,6 +18,7 @@ using Ax.Logging;
 using Ax.PeerAddresses;
 using Ax.Policy;
 using Ax.Proxies;
+using Ax.Routing.Health;
 using Ax.ServiceTable;
 using Ax.VServices;
 using Microsoft.Extensions.Logging;
@@ -82,6 +83,11 @@ internal static partial class DaemonHost
         // Attached before the UDP send guard (below), so that a reply to a client's IP is turned into
         // one to the node address before the guard judges it (PeerAddresses/PeerAddressRewriter.cs).
         using PeerAddressRewriter? peerAddresses = PeerAddressRewriter.Start(nodeIp, options.RunDir, apps, socketGuard?.Maps, loggerFactory.CreateLogger("Ax.PeerAddresses"));
+
+        // The kernel counts apps' open connections and failed connects per server, for least_request,
+        // max_connections and outlier ejection (Routing/Health/ConnectionTracker.cs); it warns once and
+        // is null where the kernel cannot, and the engine then reads NoConnectionCounts.
+        using ConnectionTracker? connectionTracker = ConnectionTracker.Start(options.RunDir, loggerFactory.CreateLogger("Ax.Routing"));
         var interception = new InterceptionContext
         {
             NodeName = nodeName,
@@ -97,6 +103,7 @@ internal static partial class DaemonHost
             LoggerFactory = loggerFactory,
             VServices = vservices,
             GuardMaps = socketGuard?.Maps,
+            ConnectionCounts = connectionTracker is null ? Routing.NoConnectionCounts.Instance : connectionTracker,
         };
         var lifecycle = new AppLifecycle(interception, keeper, state, loggerFactory.CreateLogger("Ax.Apps"));
         string? resolvConf = dns is null ? null : ResolvConf.Write(options.RunDir, dns.Options);

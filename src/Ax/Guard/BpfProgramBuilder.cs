@@ -123,6 +123,9 @@ internal sealed class BpfProgramBuilder
     /// <summary>lock *(u64 *)(dst + offset) += src: an atomic add, safe against the same program on another CPU.</summary>
     internal void AtomicAdd64(int dst, short offset, int src) => Emit(ClassStx | ModeAtomic | SizeDw, dst, src, offset, OpAdd);
 
+    /// <summary>lock *(u32 *)(dst + offset) += src: the 32-bit atomic add (a negative src subtracts, wrapping).</summary>
+    internal void AtomicAdd32(int dst, short offset, int src) => Emit(ClassStx | ModeAtomic | SizeW, dst, src, offset, OpAdd);
+
     /// <summary>r0 = helper(r1..r5).</summary>
     internal void Call(int helper) => Emit(ClassJmp | OpCall, 0, 0, 0, helper);
 

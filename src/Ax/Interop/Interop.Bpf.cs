@@ -43,6 +43,9 @@ internal static partial class Interop
         // (bpf_sk_storage_clone, net/core/bpf_sk_storage.c, called from sk_clone_lock).
         internal const uint BPF_F_CLONE = 1 << 9;
 
+        // BPF_MAP_CREATE flags: an array whose values user space may mmap(2) (array_map_mmap, kernel/bpf/arraymap.c).
+        internal const uint BPF_F_MMAPABLE = 1 << 10;
+
         // bpf_sk_storage_get flags: make the socket's value (zeroed) when it has none.
         internal const int BPF_SK_STORAGE_GET_F_CREATE = 1;
 
@@ -72,12 +75,16 @@ internal static partial class Interop
         internal const int BPF_SOCK_OPS_TCP_CONNECT_CB = 3;
         internal const int BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB = 4;
         internal const int BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB = 5;
+        internal const int BPF_SOCK_OPS_STATE_CB = 10;
         internal const int BPF_SOCK_OPS_TCP_LISTEN_CB = 11;
         internal const int BPF_SOCK_OPS_HDR_OPT_LEN_CB = 14;
         internal const int BPF_SOCK_OPS_WRITE_HDR_OPT_CB = 15;
 
         // bpf_sock_ops_cb_flags, <linux/bpf.h>: run HDR_OPT_LEN_CB and WRITE_HDR_OPT_CB for this socket's packets.
         internal const int BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG = 1 << 6;
+
+        // bpf_sock_ops_cb_flags, <linux/bpf.h>: run STATE_CB on this socket's TCP state changes (tcp_set_state).
+        internal const int BPF_SOCK_OPS_STATE_CB_FLAG = 1 << 2;
 
         // bpf_load_hdr_opt flags: search the connection's SYN, not the packet at hand.
         internal const int BPF_LOAD_HDR_OPT_TCP_SYN = 1;
