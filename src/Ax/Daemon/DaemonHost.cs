@@ -68,7 +68,6 @@ internal static partial class DaemonHost
         var bindings = new BindingTable();
         var apps = new AppRegistry();
         var vservices = new VServiceRegistry();
-        var router = new RoutingEngine(services, apps, nodeIp, vservices);
         var proxies = new ProxyTable();
         using DnsServer? dns = StartDns(options, [new AppNameSource(apps), vservices], loggerFactory.CreateLogger("Ax.Dns"));
         using var waiter = new ConnectWaiter(loggerFactory.CreateLogger("Ax.Interception"));
@@ -88,6 +87,7 @@ internal static partial class DaemonHost
         // max_connections and outlier ejection (Routing/Health/ConnectionTracker.cs); it warns once and
         // is null where the kernel cannot, and the engine then reads NoConnectionCounts.
         using ConnectionTracker? connectionTracker = ConnectionTracker.Start(options.RunDir, loggerFactory.CreateLogger("Ax.Routing"));
+        var router = new RoutingEngine(services, apps, nodeIp, vservices, counts: connectionTracker);
         var interception = new InterceptionContext
         {
             NodeName = nodeName,
@@ -103,7 +103,6 @@ internal static partial class DaemonHost
             LoggerFactory = loggerFactory,
             VServices = vservices,
             GuardMaps = socketGuard?.Maps,
-            ConnectionCounts = connectionTracker is null ? Routing.NoConnectionCounts.Instance : connectionTracker,
         };
         var lifecycle = new AppLifecycle(interception, keeper, state, loggerFactory.CreateLogger("Ax.Apps"));
         string? resolvConf = dns is null ? null : ResolvConf.Write(options.RunDir, dns.Options);

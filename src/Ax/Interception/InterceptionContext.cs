@@ -47,10 +47,4 @@ internal sealed class InterceptionContext
 
     /// <summary>The guard's maps, where every app socket is marked as the daemon makes it; null where the kernel cannot run the guard.</summary>
     internal Guard.GuardMaps? GuardMaps { get; init; }
-
-    /// <summary>
-    /// The kernel's count of apps' open connections and failed connects per server (Routing/Health/ConnectionTracker.cs),
-    /// for the routing engine; <see cref="Routing.NoConnectionCounts"/> where the kernel cannot count.
-    /// </summary>
-    internal Routing.IConnectionCounts ConnectionCounts { get; init; } = Routing.NoConnectionCounts.Instance;
 }
