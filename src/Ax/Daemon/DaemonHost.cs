@@ -17,6 +17,7 @@ using Ax.Logging;
 using Ax.PeerAddresses;
 using Ax.Policy;
 using Ax.Proxies;
+using Ax.Routing.Rules;
 using Ax.ServiceTable;
 using Ax.VServices;
 using Microsoft.Extensions.Logging;
@@ -104,6 +105,11 @@ internal static partial class DaemonHost
         vserviceManager.Restore();
         var routes = new HttpRouter(RestApi.NoRoute);
         VServiceEndpoints.Map(routes, vserviceManager);
+
+        // Amalgam8 rules (Routing/Rules/RuleStore.cs): the routing engine reads them through IRuleSource.
+        var ruleStore = new RuleStore(nodeName, resources, loggerFactory.CreateLogger("Ax.Rules"));
+        ruleStore.Restore();
+        RuleEndpoints.Map(routes, ruleStore);
 
         var nodeInfo = new NodeInfo(nodeName, options.Cluster, Ipv4Endpoint.FormatAddress(nodeIp), options.Driver, options.RestPort, ports.Text, Environment.ProcessId);
         RestApi.Map(routes, new ResourceViews(nodeName, options.Cluster, apps, services, proxies), nodeInfo);
