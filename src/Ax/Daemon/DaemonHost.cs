@@ -189,9 +189,9 @@ internal static partial class DaemonHost
         using var remoteExposures = new RemoteExposures(nodeName, nodeIp, apps, services, proxies, loggerFactory.CreateLogger("Ax.Proxies"));
 
         // In a cluster: this node's part of the table goes to every other member, and theirs comes here.
-        using LocalNodeTable? localTable = gossip is null ? null : new LocalNodeTable(nodeName, options.Cluster, ClusterTableSync.NewIncarnation(), apps, services, vservices, vserviceManager);
+        using LocalNodeTable? localTable = gossip is null ? null : new LocalNodeTable(nodeName, options.Cluster, ClusterTableSync.NewIncarnation(), apps, services, vservices, vserviceManager, ruleStore);
         await using ClusterTableSync? tableSync = gossip is null ? null : StartTableSync(
-            options, tls, nodeName, nodeIp, gossip, localTable!, new PeerTableSink(nodeName, apps, services, vserviceManager, loggerFactory.CreateLogger("Ax.Cluster"), node => MemberAddress(gossip, node)), loggerFactory);
+            options, tls, nodeName, nodeIp, gossip, localTable!, new PeerTableSink(nodeName, apps, services, vserviceManager, loggerFactory.CreateLogger("Ax.Cluster"), node => MemberAddress(gossip, node), ruleStore), loggerFactory);
         keeper.StartWatching();
         control.Start();
         Log.Started(logger, nodeName, Ipv4Endpoint.FormatAddress(nodeIp), options.RunDir, options.RestPort, ports.Text);

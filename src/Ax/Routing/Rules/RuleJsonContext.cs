@@ -15,6 +15,7 @@ namespace Ax.Routing.Rules;
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(A8RuleSet))]
+[JsonSerializable(typeof(A8Rule))]
 [JsonSerializable(typeof(RuleIds))]
 [JsonSerializable(typeof(RulesByService))]
 internal sealed partial class RuleJsonContext : JsonSerializerContext;

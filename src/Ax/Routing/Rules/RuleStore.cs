@@ -36,6 +36,7 @@ internal sealed partial class RuleStore : IRuleSource
     // An array behind a volatile reference: ImmutableArray is a struct, which Volatile cannot swap.
     private volatile A8Rule[] _rules = [];
     private long _revision;
+    private long _localRevision;
 
     internal RuleStore(string localNode, DaemonState? state, ILogger logger)
     {
@@ -51,6 +52,35 @@ internal sealed partial class RuleStore : IRuleSource
 
     /// <summary>A counter of changes, as the controller's <c>revision</c>: it grows with every change.</summary>
     internal long Revision => Interlocked.Read(ref _revision);
+
+    /// <summary>A counter of changes to this node's own rules only (a peer's change leaves it): what the cluster table is rebuilt on.</summary>
+    internal long LocalRevision => Interlocked.Read(ref _localRevision);
+
+    /// <summary>This node's own rules as the cluster table carries them: each rule's Amalgam8 JSON, in id order.</summary>
+    internal string[] LocalRulesJson() =>
+        [.. LocalRules().Select(static r => System.Text.Json.JsonSerializer.Serialize(r, RuleJsonContext.Default.A8Rule)).Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// A peer's rules as the cluster table carries them (<see cref="LocalRulesJson"/>): each read strictly on its
+    /// own, so one that does not parse is logged and left out and the others still apply (<see cref="ApplyPeer(string, IReadOnlyList{A8Rule?})"/>).
+    /// </summary>
+    internal void ApplyPeerJson(string node, IReadOnlyList<string> rulesJson)
+    {
+        var rules = new List<A8Rule?>(rulesJson.Count);
+        foreach (string text in rulesJson)
+        {
+            try
+            {
+                rules.Add(System.Text.Json.JsonSerializer.Deserialize(text, RuleJsonContext.Default.A8Rule));
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                Log.PeerRefused(_logger, "(unreadable)", node, ex.Message.ReplaceLineEndings(" "));
+            }
+        }
+
+        ApplyPeer(node, rules);
+    }
 
     /// <summary>The rules this node owns (saved here, published to its peers), in <see cref="Rules"/>' order.</summary>
     internal A8Rule[] LocalRules()
@@ -345,6 +375,7 @@ internal sealed partial class RuleStore : IRuleSource
         Interlocked.Increment(ref _revision);
         if (save)
         {
+            Interlocked.Increment(ref _localRevision);
             _state?.Save(StateName, new A8RuleSet(Sorted(_local.Values)), RuleJsonContext.Default.A8RuleSet);
         }
     }
