@@ -21,7 +21,9 @@ internal static class RuleEndpoints
         routes.Map("GET", Own, (request, _) => List(store, Filter(request, RuleKind.Any)));
         routes.Map("POST", Own, (request, _) => Add(store, request));
         routes.Map("PUT", Own, (request, _) => Replace(store, request, idsInAnswer: true));
-        routes.Map("DELETE", Own, (request, _) => Delete(store, Filter(request, RuleKind.Any), strict: true, idsInAnswer: true));
+        routes.Map("DELETE", Own, (request, _) => Filter(request, RuleKind.Any) is { IsEmpty: false } filter
+            ? Delete(store, filter, strict: true, idsInAnswer: true)
+            : HttpResponse.Error(400, "name the rules to delete (?id=ID, ?destination=NAME or ?tag=TAG); ax's API does not delete every rule at once"));
         routes.Map("DELETE", Own + "/{id}", (_, values) => Delete(store, RuleFilter.ById(values[0]), strict: true, idsInAnswer: true));
 
         // Amalgam8's controller.

@@ -123,6 +123,8 @@ public sealed class RuleEndpointsTests
         Assert.Equal("canary", Assert.Single(_store.Rules).Id);
 
         Assert.Equal(404, Send("DELETE", "/api/v1/rules/nope").Status);
+        Assert.Equal(400, Send("DELETE", "/api/v1/rules").Status);
+        Assert.Single(_store.Rules);
         var (status, body) = Send("DELETE", "/api/v1/rules/canary");
         Assert.Equal(200, status);
         Assert.Equal("canary", body.GetProperty("ids")[0].GetString());
