@@ -96,6 +96,8 @@ public sealed class A8RuleParserTests
     [InlineData("""rules: [ {destination: a""", "neither JSON nor valid YAML")]
     [InlineData("""{"rules": [""", "not valid JSON")]
     [InlineData("just words", "must be an object with a 'rules' list")]
+    [InlineData("""{"details": {"reviewers": []}}""", "must be an object with a 'rules' list")]
+    [InlineData("""{"rules": [{"id": "a", "destination": "a", "actions": [{"action": "trace"}]}, {"id": "b", "destination": "b", "actions": [{"action": "trace"}]}, {"destination": "c", "route": {"backends": [{"tags": ["v=1"], "weight": 1.5}]}}]}""", "rules[2].route.backends[0].weight: is 1.5;")]
     public void Mistakes_AreOneSentenceStartingWithTheFieldsJsonPath(string text, string expected)
     {
         Assert.False(A8RuleParser.TryParse(text, out _, out string? problem));

@@ -53,7 +53,7 @@ internal static class A8RuleParser
             document = new JsonObject { ["rules"] = new JsonArray(single) };
         }
 
-        if (document is not JsonObject)
+        if (document is not JsonObject top || !top.ContainsKey("rules"))
         {
             problem = "the rules document must be an object with a 'rules' list, as in {\"rules\": [{\"destination\": \"web\", \"route\": {...}}]}";
             return false;
