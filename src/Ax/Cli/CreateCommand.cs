@@ -11,6 +11,7 @@ internal static class CreateCommand
     {
         var command = new Command("create", "Create a resource");
         command.Subcommands.Add(VService());
+        command.Subcommands.Add(RuleCommands.Create());
         return command;
     }
 

@@ -20,6 +20,7 @@ internal static class DeleteCommand
 
         var command = new Command("delete", "Delete a resource");
         command.Subcommands.Add(vservice);
+        command.Subcommands.Add(RuleCommands.Delete());
         return command;
     }
 }

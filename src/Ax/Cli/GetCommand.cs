@@ -23,6 +23,7 @@ internal static class GetCommand
         command.Subcommands.Add(Resource("sockets", "Sockets AppSwitch bound for applications", output, AxJsonContext.Default.SocketInfoArray, RenderSockets));
         command.Subcommands.Add(Resource("proxies", "Proxies the daemon runs", output, AxJsonContext.Default.ProxyInfoArray, RenderProxies));
         command.Subcommands.Add(Resource("vservices", "Virtual services", output, AxJsonContext.Default.VServiceInfoArray, RenderVServices));
+        command.Subcommands.Add(RuleCommands.Get());
         command.Subcommands.Add(Resource("nodes", "Nodes of the cluster", output, AxJsonContext.Default.ClusterNodeInfoArray, RenderNodes));
         return command;
     }

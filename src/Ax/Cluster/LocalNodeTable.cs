@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Ax.Addressing;
 using Ax.Apps;
 using Ax.Cluster.Sync;
+using Ax.Routing.Rules;
 using Ax.ServiceTable;
 using Ax.VServices;
 
@@ -18,6 +19,7 @@ internal sealed class LocalNodeTable : ILocalNodeTable, IDisposable
     private readonly ServiceRegistry _services;
     private readonly VServiceManager _vservices;
     private readonly VServiceRegistry _vserviceRegistry;
+    private readonly RuleStore? _rules;
     private readonly Lock _gate = new();
     private NodeTable _current;
 
@@ -25,9 +27,11 @@ internal sealed class LocalNodeTable : ILocalNodeTable, IDisposable
     private long _appsBuiltFrom = -1;
     private object? _servicesBuiltFrom;
     private object? _vservicesBuiltFrom;
+    private long _rulesBuiltFrom = -1;
 
-    internal LocalNodeTable(string node, string cluster, ulong incarnation, AppRegistry apps, ServiceRegistry services, VServiceRegistry vserviceRegistry, VServiceManager vservices)
+    internal LocalNodeTable(string node, string cluster, ulong incarnation, AppRegistry apps, ServiceRegistry services, VServiceRegistry vserviceRegistry, VServiceManager vservices, RuleStore? rules = null)
     {
+        _rules = rules;
         _apps = apps;
         _services = services;
         _vservices = vservices;
@@ -37,6 +41,10 @@ internal sealed class LocalNodeTable : ILocalNodeTable, IDisposable
         apps.Changed += Refresh;
         services.Changed += Refresh;
         vserviceRegistry.Changed += Refresh;
+        if (rules is not null)
+        {
+            rules.Changed += Refresh;
+        }
     }
 
     public event Action? Changed;
@@ -75,19 +83,22 @@ internal sealed class LocalNodeTable : ILocalNodeTable, IDisposable
             long appsVersion = _apps.LocalVersion;
             var localRows = _services.Local;
             var vsnapshot = _vserviceRegistry.Current;
-            if (appsVersion == _appsBuiltFrom && ReferenceEquals(localRows, _servicesBuiltFrom) && ReferenceEquals(vsnapshot, _vservicesBuiltFrom))
+            long rulesRevision = _rules?.LocalRevision ?? 0;
+            if (appsVersion == _appsBuiltFrom && ReferenceEquals(localRows, _servicesBuiltFrom) && ReferenceEquals(vsnapshot, _vservicesBuiltFrom) && rulesRevision == _rulesBuiltFrom)
             {
                 return;
             }
 
-            (_appsBuiltFrom, _servicesBuiltFrom, _vservicesBuiltFrom) = (appsVersion, localRows, vsnapshot);
+            (_appsBuiltFrom, _servicesBuiltFrom, _vservicesBuiltFrom, _rulesBuiltFrom) = (appsVersion, localRows, vsnapshot, rulesRevision);
             ImmutableArray<SyncApp> apps = [.. _apps.All.Select(ToSync)];
             ImmutableArray<SyncService> services = [.. localRows.Values.OrderBy(static e => e.Inode).Select(ToSync)];
             ImmutableArray<Contracts.VServiceInfo> vservices = [.. _vservices.ListLocal()];
-            changed = !apps.SequenceEqual(was.Apps) || !services.SequenceEqual(was.Services) || !NodeTableDiff.SameVServices(vservices, was.VServices);
+            ImmutableArray<string> rules = _rules is null ? [] : [.. _rules.LocalRulesJson()];
+            changed = !apps.SequenceEqual(was.Apps) || !services.SequenceEqual(was.Services) || !NodeTableDiff.SameVServices(vservices, was.VServices) ||
+                      !rules.SequenceEqual(was.Rules, StringComparer.Ordinal);
             if (changed)
             {
-                Volatile.Write(ref _current, was with { Version = was.Version + 1, Apps = apps, Services = services, VServices = vservices });
+                Volatile.Write(ref _current, was with { Version = was.Version + 1, Apps = apps, Services = services, VServices = vservices, Rules = rules });
             }
         }
 
@@ -103,5 +114,9 @@ internal sealed class LocalNodeTable : ILocalNodeTable, IDisposable
         _apps.Changed -= Refresh;
         _services.Changed -= Refresh;
         _vserviceRegistry.Changed -= Refresh;
+        if (_rules is not null)
+        {
+            _rules.Changed -= Refresh;
+        }
     }
 }

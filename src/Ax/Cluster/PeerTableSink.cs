@@ -2,6 +2,7 @@ using Ax.Addressing;
 using Ax.Apps;
 using Ax.Cluster.Sync;
 using Ax.Policy;
+using Ax.Routing.Rules;
 using Ax.ServiceTable;
 using Ax.VServices;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,7 @@ namespace Ax.Cluster;
 /// out too, so a peer that lies cannot turn this node's apps' connects toward a third host.
 /// </summary>
 /// <param name="nodeAddress">A member's node address by its name, null when unknown (then rows are not checked against it).</param>
-internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, ServiceRegistry services, VServiceManager vservices, ILogger logger, Func<string, uint?>? nodeAddress = null) : IPeerTableSink
+internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, ServiceRegistry services, VServiceManager vservices, ILogger logger, Func<string, uint?>? nodeAddress = null, RuleStore? rules = null) : IPeerTableSink
 {
     /// <summary>
     /// Per peer, the rows already converted, by the sync's row object: a copy updated by a delta keeps the
@@ -86,6 +87,7 @@ internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, 
         apps.ReplacePeer(node, peerApps);
         services.ReplaceNode(node, rows);
         vservices.ApplyPeer(node, peerTable.VServices);
+        rules?.ApplyPeerJson(node, peerTable.Rules);
     }
 
     public void Remove(string node)
@@ -99,6 +101,7 @@ internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, 
         services.RemoveNode(node);
         apps.RemovePeer(node);
         vservices.ApplyPeer(node, []);
+        rules?.ApplyPeer(node, []);
         Log.NodeRemoved(logger, node);
     }
 
@@ -181,7 +184,7 @@ internal sealed partial class PeerTableSink(string localNode, AppRegistry apps, 
         [LoggerMessage(EventId = 981, Level = LogLevel.Warning, Message = "Node {Node}: a row left out of the table: {Problem}")]
         internal static partial void RowLeftOut(ILogger logger, string node, string problem);
 
-        [LoggerMessage(EventId = 982, Level = LogLevel.Information, Message = "Node {Node} left the cluster; its apps, services and vservices are removed here")]
+        [LoggerMessage(EventId = 982, Level = LogLevel.Information, Message = "Node {Node} left the cluster; its apps, services, vservices and rules are removed here")]
         internal static partial void NodeRemoved(ILogger logger, string node);
     }
 }

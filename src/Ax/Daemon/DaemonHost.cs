@@ -19,6 +19,7 @@ using Ax.PeerAddresses;
 using Ax.Policy;
 using Ax.Proxies;
 using Ax.Routing.Health;
+using Ax.Routing.Rules;
 using Ax.ServiceTable;
 using Ax.VServices;
 using Microsoft.Extensions.Logging;
@@ -87,7 +88,12 @@ internal static partial class DaemonHost
         // max_connections and outlier ejection (Routing/Health/ConnectionTracker.cs); it warns once and
         // is null where the kernel cannot, and the engine then reads NoConnectionCounts.
         using ConnectionTracker? connectionTracker = ConnectionTracker.Start(options.RunDir, loggerFactory.CreateLogger("Ax.Routing"));
-        var router = new RoutingEngine(services, apps, nodeIp, vservices, counts: connectionTracker);
+        // Amalgam8 rules (Routing/Rules/RuleStore.cs), this node's restored before any connect is routed;
+        // the routing engine reads them, and peers' copies, through IRuleSource.
+        var resources = new DaemonState(options.RunDir, logger);
+        var ruleStore = new RuleStore(nodeName, resources, loggerFactory.CreateLogger("Ax.Rules"));
+        ruleStore.Restore();
+        var router = new RoutingEngine(services, apps, nodeIp, vservices, ruleStore, connectionTracker);
         var interception = new InterceptionContext
         {
             NodeName = nodeName,
@@ -106,11 +112,12 @@ internal static partial class DaemonHost
         };
         var lifecycle = new AppLifecycle(interception, keeper, state, loggerFactory.CreateLogger("Ax.Apps"));
         string? resolvConf = dns is null ? null : ResolvConf.Write(options.RunDir, dns.Options);
-        var resources = new DaemonState(options.RunDir, logger);
         var vserviceManager = new VServiceManager(vservices, router, proxies, nodeIp, resources, loggerFactory.CreateLogger("Ax.VServices"), nodeName);
         vserviceManager.Restore();
         var routes = new HttpRouter(RestApi.NoRoute);
         VServiceEndpoints.Map(routes, vserviceManager);
+
+        RuleEndpoints.Map(routes, ruleStore);
 
         var nodeInfo = new NodeInfo(nodeName, options.Cluster, Ipv4Endpoint.FormatAddress(nodeIp), options.Driver, options.RestPort, ports.Text, Environment.ProcessId);
         RestApi.Map(routes, new ResourceViews(nodeName, options.Cluster, apps, services, proxies), nodeInfo);
@@ -190,9 +197,9 @@ internal static partial class DaemonHost
         using var remoteExposures = new RemoteExposures(nodeName, nodeIp, apps, services, proxies, loggerFactory.CreateLogger("Ax.Proxies"));
 
         // In a cluster: this node's part of the table goes to every other member, and theirs comes here.
-        using LocalNodeTable? localTable = gossip is null ? null : new LocalNodeTable(nodeName, options.Cluster, ClusterTableSync.NewIncarnation(), apps, services, vservices, vserviceManager);
+        using LocalNodeTable? localTable = gossip is null ? null : new LocalNodeTable(nodeName, options.Cluster, ClusterTableSync.NewIncarnation(), apps, services, vservices, vserviceManager, ruleStore);
         await using ClusterTableSync? tableSync = gossip is null ? null : StartTableSync(
-            options, tls, nodeName, nodeIp, gossip, localTable!, new PeerTableSink(nodeName, apps, services, vserviceManager, loggerFactory.CreateLogger("Ax.Cluster"), node => MemberAddress(gossip, node)), loggerFactory);
+            options, tls, nodeName, nodeIp, gossip, localTable!, new PeerTableSink(nodeName, apps, services, vserviceManager, loggerFactory.CreateLogger("Ax.Cluster"), node => MemberAddress(gossip, node), ruleStore), loggerFactory);
         keeper.StartWatching();
         control.Start();
         Log.Started(logger, nodeName, Ipv4Endpoint.FormatAddress(nodeIp), options.RunDir, options.RestPort, ports.Text);

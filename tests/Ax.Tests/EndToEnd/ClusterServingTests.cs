@@ -139,4 +139,31 @@ public sealed class ClusterServingTests(ThreeNodeCluster cluster, ITestOutputHel
 
         Wait.Until(() => !n3.Ax("get", "vservices").Stdout.Contains("cvs", StringComparison.Ordinal), TimeSpan.FromSeconds(10), () => "the deleted vservice stayed on node3");
     }
+
+    [Fact]
+    public void ARuleCreatedOnOneNode_IsListedOnEveryNode_AndOnlyItsNodeDeletesIt()
+    {
+        var (n2, n3) = (cluster[1], cluster[2]);
+        string file = Path.Combine(n2.RunDir, "..", "cluster-rule.json");
+        File.WriteAllText(file, """{"rules": [{"id": "cluster-canary", "destination": "cweb", "route": {"backends": [{"tags": ["version=v2"], "weight": 0.1}, {"tags": ["version=v1"]}]}}]}""");
+
+        var created = n2.Ax("create", "rule", "-f", file);
+        Assert.True(created.ExitCode == 0, created.ToString());
+        try
+        {
+            Wait.Until(() => n3.Ax("get", "rules").Stdout.Contains("cluster-canary", StringComparison.Ordinal), TimeSpan.FromSeconds(10),
+                () => $"the rule made on node2 did not reach node3: {n3.Ax("get", "rules")}");
+            Assert.Contains("version=v2:10% version=v1:90%", n3.Ax("get", "rules").Stdout, StringComparison.Ordinal);
+
+            var elsewhere = n3.Ax("delete", "rule", "cluster-canary");
+            Assert.NotEqual(0, elsewhere.ExitCode);
+            Assert.Contains("created on node node2", elsewhere.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            n2.Ax("delete", "rule", "cluster-canary");
+        }
+
+        Wait.Until(() => !n3.Ax("get", "rules").Stdout.Contains("cluster-canary", StringComparison.Ordinal), TimeSpan.FromSeconds(10), () => "the deleted rule stayed on node3");
+    }
 }

@@ -81,22 +81,24 @@ public sealed class A8RuleParserTests
     }
 
     [Theory]
-    [InlineData("""{"rules": [{"id": "r", "destination": "a", "route": {"backends": [{"tags": ["v=1"], "wieght": 0.5}]}}]}""", "unknown field at rules[0].route.backends[0].wieght")]
-    [InlineData("""{"rules": [{"id": "r", "route": {"backends": [{"tags": ["v=1"]}]}}]}""", "lacks")]
-    [InlineData("""{"rules": [{"id": "r", "destination": "a"}]}""", "rule 'r': a rule has either 'route' or 'actions'")]
-    [InlineData("""{"rules": [{"id": "r", "destination": "a", "route": {"backends": [{"tags": ["v=1"], "weight": 0}]}}]}""", "rule 'r': 'route.backends[0].weight' is 0")]
-    [InlineData("""{"rules": [{"id": "r", "destination": "a", "route": {"backends": [{"tags": ["v=1"], "weight": 0.7}, {"tags": ["v=2"], "weight": 0.6}]}}]}""", "add up to 1.3")]
+    [InlineData("""{"rules": [{"id": "r", "destination": "a", "route": {"backends": [{"tags": ["v=1"], "wieght": 0.5}]}}]}""", "rules[0].route.backends[0].wieght: unknown field")]
+    [InlineData("""{"rules": [{"id": "r", "route": {"backends": [{"tags": ["v=1"]}]}}]}""", "rules[0]: lacks")]
+    [InlineData("""{"rules": [{"id": "r", "destination": "a"}]}""", "rules[0]: a rule has either 'route' or 'actions'")]
+    [InlineData("""{"rules": [{"id": "r", "destination": "a", "route": {"backends": [{"tags": ["v=1"], "weight": 0}]}}]}""", "rules[0].route.backends[0].weight: is 0;")]
+    [InlineData("""{"rules": [{"id": "r", "destination": "a", "route": {"backends": [{"tags": ["v=1"], "weight": 0.7}, {"tags": ["v=2"], "weight": 0.6}]}}]}""", "rules[0].route.backends: the weights add up to 1.3")]
     [InlineData("""{"rules": [{"id": "r", "destination": "a", "route": {"backends": [{"tags": ["v=1"], "lb_type": "fastest"}]}}]}""", "use round_robin, least_request or random")]
-    [InlineData("""{"rules": [{"id": "r", "destination": "a", "route": {"backends": [{"tags": ["v1"]}]}}]}""", "rule 'r': 'route.backends[0].tags'")]
-    [InlineData("""{"rules": [{"destination": "a", "actions": [{"action": "delay"}]}]}""", "rule #1: 'actions[0]' is a delay without a 'duration'")]
+    [InlineData("""{"rules": [{"id": "r", "destination": "a", "route": {"backends": [{"tags": ["v1"]}]}}]}""", "rules[0].route.backends[0].tags: ")]
+    [InlineData("""{"rules": [{"destination": "a", "actions": [{"action": "delay"}]}]}""", "rules[0].actions[0].duration: a delay needs a 'duration'")]
     [InlineData("""{"rules": [{"destination": "a", "actions": [{"action": "abort", "return_code": 700}]}]}""", "from -5 to 599")]
     [InlineData("""{"rules": [{"destination": "a", "actions": [{"action": "explode"}]}]}""", "use delay, abort or trace")]
-    [InlineData("""{"rules": [{"destination": "a", "priority": "high", "actions": [{"action": "trace"}]}]}""", "a value of the wrong type at rules[0].priority")]
+    [InlineData("""{"rules": [{"destination": "a", "priority": "high", "actions": [{"action": "trace"}]}]}""", "rules[0].priority: a value of the wrong type")]
     [InlineData("""{"rules": []}""", "no rules")]
     [InlineData("""rules: [ {destination: a""", "neither JSON nor valid YAML")]
     [InlineData("""{"rules": [""", "not valid JSON")]
     [InlineData("just words", "must be an object with a 'rules' list")]
-    public void Mistakes_AreOneSentenceNamingTheRuleAndField(string text, string expected)
+    [InlineData("""{"details": {"reviewers": []}}""", "must be an object with a 'rules' list")]
+    [InlineData("""{"rules": [{"id": "a", "destination": "a", "actions": [{"action": "trace"}]}, {"id": "b", "destination": "b", "actions": [{"action": "trace"}]}, {"destination": "c", "route": {"backends": [{"tags": ["v=1"], "weight": 1.5}]}}]}""", "rules[2].route.backends[0].weight: is 1.5;")]
+    public void Mistakes_AreOneSentenceStartingWithTheFieldsJsonPath(string text, string expected)
     {
         Assert.False(A8RuleParser.TryParse(text, out _, out string? problem));
         Assert.Contains(expected, problem, StringComparison.Ordinal);

@@ -89,7 +89,7 @@ internal sealed class HttpConnection(Socket socket, HttpServerOptions options, F
                 got += received;
             }
 
-            return (handler(new HttpRequest(request.Method, request.Path, body.AsMemory(0, length))), request.Method == "HEAD");
+            return (handler(new HttpRequest(request.Method, request.Path, body.AsMemory(0, length), request.Query)), request.Method == "HEAD");
         }
         finally
         {

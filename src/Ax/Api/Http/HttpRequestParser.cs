@@ -27,7 +27,7 @@ internal static class HttpRequestParser
                 : HttpParseResult.Incomplete;
         }
 
-        if (!TryParseRequestLine(data[..lineEnd], out string method, out string path, out int status, out string? problem))
+        if (!TryParseRequestLine(data[..lineEnd], out string method, out string path, out string query, out int status, out string? problem))
         {
             return HttpParseResult.Invalid(status, problem!);
         }
@@ -96,12 +96,12 @@ internal static class HttpRequestParser
             return HttpParseResult.Invalid(413, $"the request body is larger than the {maxBodyBytes / (1024 * 1024)} MiB the API accepts");
         }
 
-        return new HttpParseResult(HttpParseOutcome.Complete, new HttpRequestHead(method, path, contentLength), headEnd + 4, 0, null);
+        return new HttpParseResult(HttpParseOutcome.Complete, new HttpRequestHead(method, path, contentLength, query), headEnd + 4, 0, null);
     }
 
-    private static bool TryParseRequestLine(ReadOnlySpan<byte> line, out string method, out string path, out int status, out string? problem)
+    private static bool TryParseRequestLine(ReadOnlySpan<byte> line, out string method, out string path, out string query, out int status, out string? problem)
     {
-        method = path = string.Empty;
+        method = path = query = string.Empty;
         status = 400;
         problem = "the request line is malformed; send 'METHOD /path HTTP/1.1'";
         int firstSpace = line.IndexOf((byte)' ');
@@ -130,7 +130,7 @@ internal static class HttpRequestParser
             return false;
         }
 
-        if (!TryGetPath(target, out path))
+        if (!TryGetPath(target, out path, out query))
         {
             problem = "the request target must be a path such as /api/v1/apps";
             return false;
@@ -140,10 +140,10 @@ internal static class HttpRequestParser
         return true;
     }
 
-    /// <summary>The path of an origin-form target, or of an absolute-form one (RFC 9112 section 3.2.2), without the query.</summary>
-    private static bool TryGetPath(ReadOnlySpan<byte> target, out string path)
+    /// <summary>The path of an origin-form target, or of an absolute-form one (RFC 9112 section 3.2.2), and its query apart (without the '?' and any fragment).</summary>
+    private static bool TryGetPath(ReadOnlySpan<byte> target, out string path, out string query)
     {
-        path = string.Empty;
+        path = query = string.Empty;
         if (StartsWithIgnoreCase(target, "http://"u8) || StartsWithIgnoreCase(target, "https://"u8))
         {
             ReadOnlySpan<byte> afterScheme = target[(target.IndexOf("//"u8) + 2)..];
@@ -156,8 +156,14 @@ internal static class HttpRequestParser
             return false;
         }
 
-        int query = target.IndexOfAny((byte)'?', (byte)'#');
-        path = Encoding.ASCII.GetString(query < 0 ? target : target[..query]);
+        int end = target.IndexOfAny((byte)'?', (byte)'#');
+        path = Encoding.ASCII.GetString(end < 0 ? target : target[..end]);
+        if (end >= 0 && target[end] == '?')
+        {
+            ReadOnlySpan<byte> rest = target[(end + 1)..];
+            int fragment = rest.IndexOf((byte)'#');
+            query = Encoding.ASCII.GetString(fragment < 0 ? rest : rest[..fragment]);
+        }
         return true;
     }
 

@@ -17,6 +17,13 @@ internal sealed record NodeTable(string Node, string Cluster, ulong Incarnation,
     /// <summary>The vservices created on the node (<c>ax create vservice</c>), one per name; served on every node.</summary>
     public ImmutableArray<Contracts.VServiceInfo> VServices { get; init; } = [];
 
+    /// <summary>
+    /// The Amalgam8 rules created on the node (<c>ax create rule</c>), each one rule as Amalgam8 JSON (the text
+    /// /v1/rules answers with), in id order; every node routes by all of them. Carried as text so that the one
+    /// strict rule parser checks a peer's rules (Routing/Rules/RuleStore.ApplyPeer), not a second schema here.
+    /// </summary>
+    public ImmutableArray<string> Rules { get; init; } = [];
+
     /// <summary>A node with nothing in it yet.</summary>
     internal static NodeTable Empty(string node, string cluster, ulong incarnation) => new(node, cluster, incarnation, 0, [], []);
 }

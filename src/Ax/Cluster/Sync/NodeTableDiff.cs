@@ -32,6 +32,7 @@ internal static class NodeTableDiff
         return new SyncDelta(after.Incarnation, before.Version, after.Version, [.. apps], [.. oldApps.Keys], [.. services], [.. oldServices.Keys])
         {
             VServices = SameVServices(before.VServices, after.VServices) ? null : [.. after.VServices],
+            Rules = before.Rules.SequenceEqual(after.Rules, StringComparer.Ordinal) ? null : [.. after.Rules],
         };
     }
 
@@ -79,6 +80,7 @@ internal static class NodeTableDiff
         {
             Version = delta.To,
             VServices = delta.VServices is null ? table.VServices : [.. delta.VServices.OrderBy(v => v.Name, StringComparer.Ordinal)],
+            Rules = delta.Rules is null ? table.Rules : [.. delta.Rules.Order(StringComparer.Ordinal)],
             Apps = [.. apps.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
             Services = [.. services.Values.OrderBy(s => s.SocketId, StringComparer.Ordinal)],
         };
@@ -88,6 +90,7 @@ internal static class NodeTableDiff
     internal static NodeTable Sorted(NodeTable table) => table with
     {
         VServices = [.. table.VServices.OrderBy(v => v.Name, StringComparer.Ordinal)],
+        Rules = [.. table.Rules.Order(StringComparer.Ordinal)],
         Apps = [.. table.Apps.OrderBy(a => a.Id, StringComparer.Ordinal)],
         Services = [.. table.Services.OrderBy(s => s.SocketId, StringComparer.Ordinal)],
     };

@@ -13,5 +13,8 @@ internal sealed record SyncDelta(ulong Incarnation, ulong From, ulong To, SyncAp
     /// <summary>The node's vservices, whole, when they changed (they change rarely and are few); null when unchanged.</summary>
     public Contracts.VServiceInfo[]? VServices { get; init; }
 
-    internal int Count => Apps.Length + RemovedApps.Length + Services.Length + RemovedServices.Length + (VServices is null ? 0 : 1);
+    /// <summary>The node's rules, whole, when they changed (as <see cref="NodeTable.Rules"/>); null when unchanged.</summary>
+    public string[]? Rules { get; init; }
+
+    internal int Count => Apps.Length + RemovedApps.Length + Services.Length + RemovedServices.Length + (VServices is null ? 0 : 1) + (Rules is null ? 0 : 1);
 }

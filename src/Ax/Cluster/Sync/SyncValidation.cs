@@ -17,6 +17,10 @@ internal static class SyncValidation
     internal const int MaxLabel = 317; // a Kubernetes-sized key (253 + '/' + 63) and value
     internal const int MaxCommand = 4096;
 
+    /// <summary>The most rules a node may own (as RuleStore keeps), and the longest one rule's JSON may be.</summary>
+    internal const int MaxRules = Routing.Rules.RuleStore.MaxLocalRules;
+    internal const int MaxRuleText = 64 * 1024;
+
     internal static bool TryValidate(object body, out string error)
     {
         error = body switch
@@ -79,6 +83,11 @@ internal static class SyncValidation
             return bad;
         }
 
+        if (t.Rules.IsDefault || Rules([.. t.Rules]) is { Length: > 0 })
+        {
+            return t.Rules.IsDefault ? "a table without its rules" : Rules([.. t.Rules]);
+        }
+
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var app in t.Apps)
         {
@@ -119,6 +128,11 @@ internal static class SyncValidation
             return bad;
         }
 
+        if (d.Rules is not null && Rules(d.Rules) is { Length: > 0 } badRules)
+        {
+            return badRules;
+        }
+
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var app in d.Apps)
         {
@@ -157,6 +171,12 @@ internal static class SyncValidation
 
         return "";
     }
+
+    /// <summary>The shape only: count and sizes. Each rule's content is checked where it is used (RuleStore.ApplyPeer, which drops a bad one alone).</summary>
+    private static string Rules(string[] rules) =>
+        rules.Length > MaxRules ? "too many rules"
+        : rules.Any(static r => r is null || r.Length > MaxRuleText) ? "a rule that is missing or too long"
+        : "";
 
     /// <summary>The shape only: names, counts, sizes. Each vservice's content is checked where it is used (VServiceValidation).</summary>
     private static string VServices(ImmutableArray<Contracts.VServiceInfo> vservices)

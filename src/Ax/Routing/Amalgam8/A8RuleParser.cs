@@ -12,7 +12,7 @@ namespace Ax.Routing.Amalgam8;
 /// passed every check of the schema (<see cref="A8RuleValidation"/>). YAML is read as a node tree (no
 /// reflection, so NativeAOT keeps it whole) and turned into the JSON the schema describes: a plain scalar
 /// that reads as a number or a boolean is one, a quoted one stays text. Every problem is one sentence that
-/// names the rule and the field.
+/// starts with the JSON path of the field at fault, such as <c>rules[2].route.backends[0].weight</c>.
 /// </summary>
 internal static class A8RuleParser
 {
@@ -41,13 +41,19 @@ internal static class A8RuleParser
             return false;
         }
 
-        // Amalgam8 also takes a bare list of rules; the schema's document is {"rules": [...]}.
+        // Amalgam8 also takes a bare list of rules; the schema's document is {"rules": [...]}. Paths in messages start at 'rules' either way.
         if (document is JsonArray list)
         {
             document = new JsonObject { ["rules"] = list };
         }
 
-        if (document is not JsonObject)
+        // One rule on its own, as `ax create rule -f` also takes it.
+        if (document is JsonObject single && !single.ContainsKey("rules") && single.ContainsKey("destination"))
+        {
+            document = new JsonObject { ["rules"] = new JsonArray(single) };
+        }
+
+        if (document is not JsonObject top || !top.ContainsKey("rules"))
         {
             problem = "the rules document must be an object with a 'rules' list, as in {\"rules\": [{\"destination\": \"web\", \"route\": {...}}]}";
             return false;
@@ -78,9 +84,9 @@ internal static class A8RuleParser
 
         for (int i = 0; i < set.Rules.Length; i++)
         {
-            if (A8RuleValidation.Problem(set.Rules[i]) is { } why)
+            if (A8RuleValidation.Problem(set.Rules[i], $"rules[{i}]") is { } why)
             {
-                problem = $"rule {Name(set.Rules[i], i)}: {why}";
+                problem = why;
                 return false;
             }
         }
@@ -90,26 +96,25 @@ internal static class A8RuleParser
         return true;
     }
 
-    private static string Name(A8Rule rule, int index) => rule.Id is { Length: > 0 } id ? $"'{id}'" : $"#{index + 1}";
-
     /// <summary>The JSON reader's complaint, as one sentence with the field's path.</summary>
     private static string Explain(JsonException ex)
     {
         string path = ex.Path is { Length: > 1 } p ? p.TrimStart('$', '.') : "the document";
+
         string message = ex.Message.ReplaceLineEndings(" ");
         if (message.Contains("could not be mapped", StringComparison.Ordinal))
         {
-            return $"unknown field at {path}; the schema has no such field (check its spelling against amalgam8's rules-schema.json)";
+            return $"{path}: unknown field; the schema has no such field (check its spelling against amalgam8's rules-schema.json)";
         }
 
         if (message.Contains("missing required properties", StringComparison.Ordinal))
         {
             int start = message.IndexOf("properties including: ", StringComparison.Ordinal);
             string which = start >= 0 ? message[(start + "properties including: ".Length)..].TrimEnd('.') : "a required field";
-            return $"{path} lacks {which}";
+            return $"{path}: lacks {which}";
         }
 
-        return $"a value of the wrong type at {path}";
+        return $"{path}: a value of the wrong type";
     }
 
     private static bool TryReadYaml(string text, out JsonNode? document, [NotNullWhen(false)] out string? problem)

@@ -23,6 +23,20 @@ public sealed class HttpRequestParserTests
     }
 
     [Fact]
+    public void Parse_KeepsTheQueryApart_AndRepeatedKeysAllReachTheHandler()
+    {
+        HttpRequestHead head = Parse(Bytes("GET /v1/rules?destination=reviews&tag=version%3Dv1&destination=a+b#frag HTTP/1.1\r\n\r\n")).Head!;
+        Assert.Equal("/v1/rules", head.Path);
+        Assert.Equal("destination=reviews&tag=version%3Dv1&destination=a+b", head.Query);
+
+        var request = new HttpRequest("GET", head.Path, ReadOnlyMemory<byte>.Empty, head.Query);
+        Assert.Equal(["reviews", "a b"], request.QueryValues("destination"));
+        Assert.Equal(["version=v1"], request.QueryValues("tag"));
+        Assert.Empty(request.QueryValues("id"));
+        Assert.Equal(string.Empty, Parse(Bytes("GET /v1/rules HTTP/1.1\r\n\r\n")).Head!.Query);
+    }
+
+    [Fact]
     public void Parse_HeadArrivingByteByByte_IsIncompleteUntilTheBlankLine()
     {
         byte[] request = Bytes("POST /api/v1/vservices HTTP/1.1\r\nHost: ax\r\nContent-Length: 2\r\n\r\n");
