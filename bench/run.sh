@@ -97,6 +97,7 @@ RUN_DIR=$WORK/run
 NODE_IP=10.213.200.1
 NODE_CIDR=10.213.200.1/24
 APP_IP=1.1.1.1            # virtual IP of the servers under ax
+RULES_IP=1.1.1.3          # virtual IP of the connect server routed by a rule (ax_rules)
 MANY_IP=1.1.1.2           # virtual IP of the many-services app
 REST_PORT=6690
 VARIANTS=(direct ax haproxy1 haproxy2)
@@ -379,7 +380,7 @@ launch_end() { :; }
 #    the calls ax traps), both against the direct server. takeover_bpf is the design with no connect()
 #    trap: socket() trapped, and a cgroup BPF program (bench/lib/bpfconnect.c) rewrites BPF_VIP:7001 to
 #    the direct server inside connect(); skipped where the kernel or the machine cannot attach it.
-CONNLAT_DIRECT= CONNLAT_AX=
+CONNLAT_DIRECT= CONNLAT_AX= CONNLAT_RULES=
 BPF_CGROUP=
 BPF_VIP=10.213.201.1     # not on any link of the node namespace: unrewritten, a connect fails at once
 connect_begin() {
@@ -388,6 +389,18 @@ connect_begin() {
     start_bg connlat-ax ip netns exec "$NS" "$AX" run --ip "$APP_IP" -- "$WORK/connlat" serve 0.0.0.0 7000; CONNLAT_AX=$LAST_PID
     wait_tcp_listen 7001
     wait_service "$APP_IP:7000"
+    # ax_rules: a server named 'ruled' with 100 Amalgam8 rules loaded, one of them routing it by version.
+    start_bg connlat-rules ip netns exec "$NS" "$AX" run --name ruled --ip "$RULES_IP" --labels zone=default,version=v1 -- "$WORK/connlat" serve 0.0.0.0 7000; CONNLAT_RULES=$LAST_PID
+    wait_service "$RULES_IP:7000"
+    python3 - "$WORK/rules.json" <<'PY'
+import json, sys
+rules = [{"id": f"other-{k}", "priority": 1, "destination": f"other-{k}",
+          "route": {"backends": [{"tags": ["version=v2"], "weight": 0.25}, {"tags": ["version=v1"]}]}} for k in range(99)]
+rules.append({"id": "ruled-v1", "priority": 1, "destination": "ruled",
+              "route": {"backends": [{"tags": ["version=v1"], "lb_type": "round_robin"}]}})
+json.dump({"rules": rules}, open(sys.argv[1], "w"))
+PY
+    in_ns "$AX" create rule -f "$WORK/rules.json" >/dev/null || die "ax create rule -f refused the bench's 100 rules"
     bpf_cgroup_make
 }
 
@@ -426,7 +439,7 @@ bpf_cgroup_remove() {
 
 connect_round() { # ROUND
     local r=$1 v mode line p50
-    local -a variants=(direct ax ax_inet6 takeover takeover_socket)
+    local -a variants=(direct ax ax_inet6 ax_rules takeover takeover_socket)
     [[ -n $BPF_CGROUP ]] && variants+=(takeover_bpf)
     # The daemon's own account of each step, read before and after the round: other workloads' rounds
     # (wrk and iperf3 under ax) trap socket() and connect() too, and must not count here.
@@ -437,6 +450,7 @@ connect_round() { # ROUND
                 direct) line=$(timeout 120 ip netns exec "$NS" "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
                 ax) line=$(timeout 120 ip netns exec "$NS" "$AX" run -- "$WORK/connlat" connect "$APP_IP" 7000 "$CONNECTS" "$mode") ;;
                 ax_inet6) line=$(timeout 120 ip netns exec "$NS" "$AX" run -- "$WORK/connlat" connect "::ffff:$APP_IP" 7000 "$CONNECTS" "$mode") ;;
+                ax_rules) line=$(timeout 120 ip netns exec "$NS" "$AX" run -- "$WORK/connlat" connect "$RULES_IP" 7000 "$CONNECTS" "$mode") ;;
                 takeover) line=$(timeout 120 ip netns exec "$NS" "$WORK/takeover" -- "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
                 takeover_socket) line=$(timeout 120 ip netns exec "$NS" "$WORK/takeover" --socket -- "$WORK/connlat" connect "$NODE_IP" 7001 "$CONNECTS" "$mode") ;;
                 takeover_bpf) line=$(in_bpf_cgroup timeout 120 ip netns exec "$NS" "$WORK/takeover" --socket-only -- "$WORK/connlat" connect "$BPF_VIP" 7001 "$CONNECTS" "$mode") ;;
@@ -469,7 +483,7 @@ for key, (count, total) in sums.items():
         print(json.dumps({"workload": "connect_steps", "variant": f"{key[0]}.{key[1]}", "round": 1,
                           "value": round(total / count, 2), "unit": "us", "calls": count}))
 PYEOF
-    stop "$CONNLAT_DIRECT" "$CONNLAT_AX"
+    stop "$CONNLAT_DIRECT" "$CONNLAT_AX" "$CONNLAT_RULES"
     bpf_cgroup_remove
 }
 

@@ -41,6 +41,9 @@ LIMIT_VARIANTS = ["takeover", "takeover_socket", "takeover_bpf"]
 CHART_VARIANTS = VARIANTS + ["takeover_socket"]
 # An AF_INET6 client under ax dialling the same service at its IPv4-mapped address (a dual-stack program).
 INET6_VARIANT = "ax_inet6"
+# The same client under ax dialling a service that has a rule, with 100 Amalgam8 rules loaded (issue 18: within 5%).
+RULES_VARIANT = "ax_rules"
+RULES_TARGET_RATIO = 1.05
 CONNECT_TARGET_US = 70.0
 LAUNCH_TARGET_MS = 3.0
 
@@ -111,7 +114,7 @@ def build(meta, records):
 
     for key, title in CONNECT.items():
         variants = {}
-        for v in VARIANTS + LIMIT_VARIANTS + [INET6_VARIANT]:
+        for v in VARIANTS + LIMIT_VARIANTS + [INET6_VARIANT, RULES_VARIANT]:
             rows = by(records, key, v)
             if not rows:
                 continue
@@ -319,6 +322,24 @@ def markdown(res, svg_rel):
             out.append("to the same server from inside the kernel's connect(); socket() stays trapped, as it must for a socket")
             out.append("of the node's namespace.")
             out.append("")
+
+    # The same connects to a service with a rule, 100 rules loaded.
+    rules_rows = []
+    for key in CONNECT:
+        vs = w.get(key, {}).get("variants", {})
+        if RULES_VARIANT in vs and "ax" in vs:
+            ruled, plain = vs[RULES_VARIANT], vs["ax"]
+            ratio = ruled["p50"]["median"] / plain["p50"]["median"]
+            rules_rows.append(f"| {w[key]['title']} | {cell(plain['p50'], 'us')} | {cell(ruled['p50'], 'us')} | "
+                              f"x{ratio:.2f} | <= x{RULES_TARGET_RATIO:.2f}: {'yes' if ratio <= RULES_TARGET_RATIO else '**no**'} |")
+    if rules_rows:
+        out.append("Connects to a service routed by an Amalgam8 rule, with 100 rules loaded (`ax_rules`: 99 rules for other")
+        out.append("destinations and one round_robin rule by version for this one), beside `ax` with no rule for its service:")
+        out.append("")
+        out.append("| workload | ax p50 | ax, 100 rules p50 | ratio | target |")
+        out.append("|---|---|---|---|---|")
+        out.extend(rules_rows)
+        out.append("")
 
     # AF_INET6 clients of the same IPv4 service.
     inet6_rows = []

@@ -1,3 +1,4 @@
+using Ax.Routing;
 using Ax.Apps;
 using Ax.Cluster;
 using Ax.Cluster.Sync;
@@ -100,7 +101,7 @@ public sealed class ClusterRuleWiringTests
         var apps = new AppRegistry();
         var services = new ServiceRegistry(node);
         var vregistry = new VServiceRegistry();
-        var router = new ConnectRouter(services, apps, 0x0A000001, vregistry);
+        var router = new RoutingEngine(services, apps, 0x0A000001, vregistry);
         return (apps, services, vregistry, new VServiceManager(vregistry, router, new ProxyTable(), 0x0A000001, null, NullLogger.Instance, node));
     }
 }
