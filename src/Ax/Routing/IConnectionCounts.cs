@@ -20,4 +20,7 @@ internal interface IConnectionCounts
 
     /// <summary>The counts of <paramref name="server"/>; zeros for one never tracked.</summary>
     ConnectionCounts Read(Ipv4Endpoint server);
+
+    /// <summary><paramref name="server"/> is no longer a place connects go: its counts may be let go once it has no open connection.</summary>
+    void Forget(Ipv4Endpoint server);
 }

@@ -10,4 +10,8 @@ internal sealed class NoConnectionCounts : IConnectionCounts
     public bool Track(int socketFd, Ipv4Endpoint server) => false;
 
     public ConnectionCounts Read(Ipv4Endpoint server) => default;
+
+    public void Forget(Ipv4Endpoint server)
+    {
+    }
 }

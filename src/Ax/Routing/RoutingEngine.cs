@@ -27,7 +27,9 @@ internal sealed class RoutingEngine
     private readonly VServiceRegistry _vservices;
     private readonly IRuleSource? _ruleSource;
     private readonly PolicyState _state;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Ipv4Endpoint, byte> _counted = new();
     private RuleTable _rules = RuleTable.Empty;
+    private long _prunedAt;
 
     internal RoutingEngine(ServiceRegistry services, AppRegistry apps, uint nodeIp, VServiceRegistry? vservices = null, IRuleSource? rules = null, IConnectionCounts? counts = null, TimeProvider? time = null)
     {
@@ -38,6 +40,8 @@ internal sealed class RoutingEngine
         Counts = counts ?? NoConnectionCounts.Instance;
         _state = new PolicyState(time ?? TimeProvider.System);
         _ruleSource = rules;
+        _prunedAt = _state.Time.GetTimestamp();
+        services.Changed += PruneCounted;
         if (rules is not null)
         {
             rules.Changed += Recompile;
@@ -223,6 +227,11 @@ internal sealed class RoutingEngine
         }
 
         int index = pick.Policy.Pick(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(eligible), new PickContext(_state, pick.CursorKey, Counts));
+        if (pick.NeedsCounts)
+        {
+            _counted.TryAdd(eligible[index].Target, 0);
+        }
+
         return RouteDecision.To(eligible[index]) with { Track = pick.NeedsCounts };
     }
 
@@ -282,6 +291,37 @@ internal sealed class RoutingEngine
 
     private static RouteDecision PickAtRandom(List<RouteEndpoint> endpoints) =>
         endpoints.Count == 0 ? RouteDecision.Refused : RouteDecision.To(endpoints[Random.Shared.Next(endpoints.Count)]);
+
+    /// <summary>
+    /// After the table changed, at most every <see cref="PruneInterval"/>: servers counted for a policy that are
+    /// no longer in the table (nor a vservice's external backend) are let go of (<see cref="IConnectionCounts.Forget"/>),
+    /// so the kernel's slots do not fill with servers long gone.
+    /// </summary>
+    internal void PruneCounted()
+    {
+        long now = _state.Time.GetTimestamp();
+        long last = Interlocked.Read(ref _prunedAt);
+        if (_counted.IsEmpty || _state.Time.GetElapsedTime(last, now) < PruneInterval || Interlocked.CompareExchange(ref _prunedAt, now, last) != last)
+        {
+            return;
+        }
+
+        ServiceSnapshot snapshot = _services.Current;
+        VServiceSnapshot vsnapshot = _vservices.Current;
+        foreach (Ipv4Endpoint endpoint in _counted.Keys)
+        {
+            bool served = snapshot.TryFindByHost(TransportProtocol.Tcp, endpoint, out _) ||
+                vsnapshot.ByName.Values.Any(v => v.Backends.Any(b => b.Address == endpoint.Address));
+            if (!served)
+            {
+                _counted.TryRemove(endpoint, out _);
+                Counts.Forget(endpoint);
+            }
+        }
+    }
+
+    /// <summary>How often, at most, the servers counted for policies are checked against the table.</summary>
+    internal static readonly TimeSpan PruneInterval = TimeSpan.FromSeconds(30);
 
     private void Recompile()
     {

@@ -173,6 +173,27 @@ public sealed class RuleRoutingTests
         Assert.Equal((40002, "v2"), (after.Target.Port, after.RuleId));
     }
 
+    [Fact]
+    public void CountedServers_ThatLeaveTheTable_AreForgotten_NoSoonerThanThePruneInterval()
+    {
+        var counts = new SetCounts();
+        var time = new ManualTime();
+        var (engine, services) = Setup(Rules(@"{""rules"": [{""id"": ""lr"", ""destination"": ""reviews"", ""route"": {""backends"": [{""tags"": [""version=v1""], ""lb_type"": ""least_request""}]}}]}"),
+            counts, time, Server("version=v1", 40001), Server("version=v1", 40002));
+        for (int i = 0; i < 4; i++)
+        {
+            engine.Route(Client("productpage"), TransportProtocol.Tcp, Reviews);
+        }
+
+        services.RemoveWhere(e => e.HostAddr.Port == 40002);
+        bool forgottenTooSoon = counts.Forgotten.Count > 0;
+        time.Advance(RoutingEngine.PruneInterval);
+        services.Upsert(Server("version=v1", 40003)); // any later change of the table
+
+        Assert.False(forgottenTooSoon);
+        Assert.Equal(new ushort[] { 40002 }, counts.Forgotten);
+    }
+
     private static ImmutableArray<A8Rule> Rules(string json)
     {
         Assert.True(A8RuleParser.TryParse(json, out A8Rule[]? rules, out string? problem), problem);
@@ -236,6 +257,10 @@ public sealed class RuleRoutingTests
         public bool Track(int socketFd, Ipv4Endpoint server) => true;
 
         public ConnectionCounts Read(Ipv4Endpoint server) => _counts.GetValueOrDefault(server.Port);
+
+        public void Forget(Ipv4Endpoint server) => Forgotten.Add(server.Port);
+
+        internal List<ushort> Forgotten { get; } = [];
 
         internal void Set(ushort port, int open = 0, int failures = 0) => _counts[port] = new ConnectionCounts(open, failures);
     }
