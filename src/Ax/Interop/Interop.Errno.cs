@@ -18,7 +18,6 @@ internal enum Errno
     EINVAL = 22,
     EMFILE = 24,
     ENOSPC = 28,
-    EROFS = 30,
     ERANGE = 34,
     ENOSYS = 38,
     EPROTO = 71,

@@ -55,13 +55,6 @@ internal static class RunLauncher
                 $", or, in a container, mount the host's run directory into it (-v {RunDirectory.Default}:{RunDirectory.Default})");
         }
 
-        // connect(2) to a socket needs write permission on it, and a read-only mount has none
-        // (net/unix/af_unix.c, unix_find_bsd: path_permission(MAY_WRITE)).
-        if (error == Errno.EROFS)
-        {
-            throw new CliException($"the run directory {options.RunDir} is mounted read-only, and ax run must write to its socket; mount it read-write (-v {RunDirectory.Default}:{RunDirectory.Default}, without :ro)");
-        }
-
         if (error == Errno.EACCES)
         {
             throw new CliException($"permission denied on the daemon's control socket {controlPath}; run ax as root");

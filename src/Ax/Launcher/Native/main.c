@@ -54,7 +54,6 @@ static const char *strerrorname_np(int error)
     case EACCES: return "EACCES";
     case EINVAL: return "EINVAL";
     case ENOSYS: return "ENOSYS";
-    case EROFS: return "EROFS";
     case ENOEXEC: return "ENOEXEC";
     case ECONNREFUSED: return "ECONNREFUSED";
     case EBUSY: return "EBUSY";
