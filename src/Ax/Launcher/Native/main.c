@@ -28,10 +28,10 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
