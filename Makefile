@@ -10,7 +10,20 @@ all: build
 deps:
 	bash scripts/install-deps.sh
 
-build: $(OUT)/ax
+build: $(OUT)/ax $(OUT)/ax-container
+
+# The static launcher for containers (src/Ax/Launcher/Native/container.c): `ax run` in any root filesystem,
+# whatever its C library. musl-gcc sees only musl's headers, so the kernel's uapi headers (linux/seccomp.h)
+# are linked in alone, without glibc's.
+$(OUT)/ax-container: src/Ax/Launcher/Native/main.c src/Ax/Launcher/Native/container.c
+	@mkdir -p $(OUT)/.musl-include
+	ln -sfn /usr/include/linux $(OUT)/.musl-include/linux
+	ln -sfn /usr/include/asm-generic $(OUT)/.musl-include/asm-generic
+	ln -sfn /usr/include/$$(gcc -print-multiarch)/asm $(OUT)/.musl-include/asm
+	musl-gcc -static -std=gnu11 -O2 -Wall -Wextra -Werror -DAX_CONTAINER_LAUNCHER -isystem $(OUT)/.musl-include \
+		src/Ax/Launcher/Native/main.c src/Ax/Launcher/Native/container.c -o $(OUT)/ax-container.tmp
+	strip $(OUT)/ax-container.tmp
+	mv -f $(OUT)/ax-container.tmp $(OUT)/ax-container
 
 $(OUT)/ax: $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.c') Directory.Build.props Directory.Packages.props
 	$(DOTNET) publish src/Ax/Ax.csproj -c Release -r linux-x64 -o $(OUT)/.publish -p:DebugType=none -nologo -v quiet

@@ -17,6 +17,9 @@ packages=(
     serf                        # the gossip agent each daemon runs for cluster membership (src/Ax/Cluster)
     openssl tcpdump             # --tls tests: certificates made as an operator would, and a capture of the sync port
     nftables                    # a server whose port resets every SYN, for outlier ejection (RulesEndToEndTests)
+    podman runc                 # apps in containers, the seed's `podman run --net none ...` line (ContainerTests)
+    busybox-static              # a root filesystem without a C library for those containers
+    musl-tools                  # out/ax-container: ax run's C launcher linked statically, for any image
 )
 missing=()
 for package in "${packages[@]}"; do

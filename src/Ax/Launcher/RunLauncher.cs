@@ -34,16 +34,25 @@ internal static class RunLauncher
                 throw new CliException($"{options.Command[0]}: permission denied (the file is not executable)", CommandNotExecutableExit);
         }
 
+        // Not root: no namespace of its own, which is no loss where the caller's has only lo (a container
+        // started with --net none, as a user other than root).
+        bool stayInCallersNamespace = false;
         if (options.NewNetns && Interop.Libc.GetEuid() != 0)
         {
-            throw new CliException("ax run needs root to give the app its own network namespace; run it with sudo, or pass --new-netns=false to keep the caller's namespace");
+            if (!NetnsFallback.OnlyLoopback())
+            {
+                throw new CliException("ax run needs root to give the app its own network namespace; run it with sudo, or pass --new-netns=false to keep the caller's namespace");
+            }
+
+            stayInCallersNamespace = true;
         }
 
         string controlPath = RunDirectory.ControlSocket(options.RunDir);
         Errno error = SeqpacketSocket.TryConnect(controlPath, out SeqpacketSocket? control);
         if (error is Errno.ENOENT or Errno.ECONNREFUSED)
         {
-            throw new CliException(RunDirectory.NotRunning(options.RunDir));
+            throw new CliException(RunDirectory.NotRunning(options.RunDir) +
+                $", or, in a container, mount the host's run directory into it (-v {RunDirectory.Default}:{RunDirectory.Default})");
         }
 
         if (error == Errno.EACCES)
@@ -65,7 +74,16 @@ internal static class RunLauncher
             RunReply reply = Introduce(control!, options, listener, out OwnedFd? readyNamespace);
             using (readyNamespace)
             {
-                EnterNamespace(options, readyNamespace);
+                stayInCallersNamespace = stayInCallersNamespace || !EnterNamespace(options, readyNamespace);
+            }
+
+            if (stayInCallersNamespace && options.NewNetns)
+            {
+                NetnsFallback.Note();
+                if (options.Interface is not null)
+                {
+                    throw new CliException($"--interface {options.Interface} needs the app's own network namespace, which ax may not make here (no CAP_SYS_ADMIN); drop --interface");
+                }
             }
 
             if (options.Interface is not null)
@@ -132,22 +150,37 @@ internal static class RunLauncher
             ? nodeIp
             : throw new CliException("the ax daemon did not say its node IP, which --interface needs; update the daemon");
 
-    private static void EnterNamespace(RunOptions options, OwnedFd? readyNamespace)
+    /// <summary>
+    /// Moves this thread into the app's own network namespace. False when ax may not (EPERM: no
+    /// CAP_SYS_ADMIN, as in an unprivileged container); the app then stays where it is (<see cref="NetnsFallback"/>).
+    /// </summary>
+    private static bool EnterNamespace(RunOptions options, OwnedFd? readyNamespace)
     {
         if (!options.NewNetns)
         {
-            return;
+            return true; // nothing asked
+        }
+
+        if (Interop.Libc.GetEuid() != 0)
+        {
+            return false; // checked before the filter: the caller's namespace has only lo
         }
 
         // The daemon's ready namespace already has lo up. Should entering it fail, make one as before.
         if (readyNamespace is not null && Interop.Libc.Setns(readyNamespace.Fd, Interop.Libc.CLONE_NEWNET) == 0)
         {
-            return;
+            return true;
         }
 
         if (Interop.Libc.Unshare(Interop.Libc.CLONE_NEWNET) != 0)
         {
-            throw new CliException($"could not create a network namespace for the app ({Interop.LastErrno()}); ax run needs root (CAP_SYS_ADMIN)");
+            Errno unshareError = Interop.LastErrno();
+            if (unshareError == Errno.EPERM)
+            {
+                return false;
+            }
+
+            throw new CliException($"could not create a network namespace for the app ({unshareError}); ax run needs root (CAP_SYS_ADMIN)");
         }
 
         Errno error = InterfaceFlags.TryBringUp("lo");
@@ -155,6 +188,8 @@ internal static class RunLauncher
         {
             throw new CliException($"could not bring up the loopback interface in the app's namespace ({error})");
         }
+
+        return true;
     }
 
     private static int InstallFilter()
@@ -162,9 +197,14 @@ internal static class RunLauncher
         Errno error = SeccompInstaller.TryInstall(out int listener);
         if (error != Errno.None)
         {
-            throw new CliException(error is Errno.EINVAL or Errno.ENOSYS
-                ? "this kernel does not support seccomp user notification (Linux 5.9 or later is needed)"
-                : $"could not install the seccomp filter ({error})");
+            // A container runtime's seccomp profile answers a call it forbids with EPERM (docker's and
+            // podman's defaultErrnoRet); the kernel's own seccomp(2) never does for SET_MODE_FILTER.
+            throw new CliException(error switch
+            {
+                Errno.EINVAL or Errno.ENOSYS => "this kernel does not support seccomp user notification (Linux 5.9 or later is needed), or a container's seccomp profile forbids the seccomp system call; allow seccomp in the profile, or run the container with --security-opt seccomp=unconfined",
+                Errno.EPERM => "the container's seccomp profile forbids the seccomp system call, which ax run needs to install its filter; allow seccomp in the profile (podman's and docker's default profiles do), or run with --security-opt seccomp=unconfined",
+                _ => $"could not install the seccomp filter ({error})",
+            });
         }
 
         return listener;

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -42,6 +43,29 @@
 #endif
 
 extern int __managed__Main(int argc, char **argv);
+
+#ifndef __GLIBC__
+/* musl (the static container launcher, container.c) has no strerrorname_np; the names ax's messages use. */
+static const char *strerrorname_np(int error)
+{
+    switch (error) {
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case EACCES: return "EACCES";
+    case EINVAL: return "EINVAL";
+    case ENOSYS: return "ENOSYS";
+    case ENOEXEC: return "ENOEXEC";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case EBUSY: return "EBUSY";
+    default: return strerror(error);
+    }
+}
+#endif
+
+/* Why try_launch handed over (AX_FALLBACK_*), and the errno with it: the full launcher finds out again
+ * and explains in C#; the static container launcher, which has no C#, explains from these (container.c). */
+int ax_fallback_reason;
+int ax_fallback_errno;
 
 /* Control/NativeLaunch.cs holds the other half of every constant below. */
 #define MAGIC "ax-launch/1"
@@ -55,6 +79,12 @@ extern int __managed__Main(int argc, char **argv);
 #define EXIT_USAGE 2
 #define EXIT_NOT_EXECUTABLE 126
 #define EXIT_NOT_FOUND 127
+#define AX_FALLBACK_RUN_DIR 1   /* --run-dir given */
+#define AX_FALLBACK_CONNECT 2   /* the control socket could not be reached */
+#define AX_FALLBACK_PLAN 3      /* the daemon answered "fall back" */
+#define AX_FALLBACK_COMMAND 4   /* the command was not found */
+#define AX_FALLBACK_FILTER 5    /* the filter could not be installed */
+#define AX_FALLBACK_RESOLV 6    /* no /etc/resolv.conf to mount over */
 
 /* One message buffer, static: 64 KiB on the stack would be touched page by page all the same. */
 static unsigned char message[MAX_MESSAGE];
@@ -68,6 +98,7 @@ struct launch {
     uint16_t filter_length;   /* instructions */
     char resolv_conf[4096];   /* the daemon's resolv.conf, when FLAG_OVERRIDE_RESOLVER */
     char path[4096];          /* the command, found */
+    int no_sys_admin;         /* the filter needed no_new_privs: no CAP_SYS_ADMIN, so no setns either */
 };
 
 static void close_all(struct launch *launch)
@@ -232,7 +263,45 @@ static int install_filter(struct launch *launch)
     struct sock_fprog fprog = { .len = launch->filter_length, .filter = program };
     long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
                             SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_SPEC_ALLOW, &fprog);
+    if (listener < 0 && errno == EACCES && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) {
+        /* Launcher/SeccompInstaller.cs says why: no CAP_SYS_ADMIN here (an unprivileged container). */
+        launch->no_sys_admin = 1;
+        listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                           SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_SPEC_ALLOW, &fprog);
+    }
     return listener < 0 ? -1 : (int)listener;
+}
+
+/* Interfaces of the calling thread's network namespace other than lo, as /proc/PID/net/dev lists them
+ * (proc(5)): 0 in a container started with --net none, -1 when /proc cannot tell. */
+static int count_interfaces(void)
+{
+    FILE *file = fopen("/proc/thread-self/net/dev", "re");
+    if (!file) {
+        return -1;
+    }
+    char line[512];
+    int count = 0;
+    for (int number = 0; fgets(line, sizeof line, file); number++) {
+        const char *name = line + strspn(line, " ");
+        if (number >= 2 && strncmp(name, "lo:", 3) != 0) { /* two header lines */
+            count++;
+        }
+    }
+    fclose(file);
+    return count;
+}
+
+/* Launcher/NetnsFallback.cs has the same words: the app stays where it is, and the one line says why. */
+static void note_current_namespace(void)
+{
+    if (count_interfaces() == 0) {
+        fputs("ax: note: the app runs in this network namespace, which has only lo (as in a container started "
+              "with --net none), since ax may not give it one of its own here (no CAP_SYS_ADMIN)\n", stderr);
+    } else {
+        fputs("ax: note: the app runs in the caller's network namespace, as with --new-netns=false, since ax may "
+              "not give it one of its own here (no CAP_SYS_ADMIN); its sockets are still ax's\n", stderr);
+    }
 }
 
 /* Says what failed, in the full launcher's words; `format` has one %s for the errno name. */
@@ -293,8 +362,13 @@ static int admit_and_exec(struct launch *launch, int listener, char **argv)
     launch->control = -1;
 
     if (launch->flags & FLAG_ENTER_NAMESPACE) {
-        if (setns(launch->namespace_fd, CLONE_NEWNET) != 0) {
-            return fail(1, "could not enter the network namespace the ax daemon made for the app (%s)", errno);
+        /* setns(2) into a network namespace needs CAP_SYS_ADMIN both here and over the namespace
+         * (net/core/net_namespace.c, netns_install): EPERM in a container, where the app stays. */
+        if (launch->no_sys_admin || setns(launch->namespace_fd, CLONE_NEWNET) != 0) {
+            if (!launch->no_sys_admin && errno != EPERM) {
+                return fail(1, "could not enter the network namespace the ax daemon made for the app (%s)", errno);
+            }
+            note_current_namespace();
         }
         close(launch->namespace_fd);
         launch->namespace_fd = -1;
@@ -317,24 +391,42 @@ static int try_launch(int argc, char **argv, int *code)
 {
     for (int i = 2; i < argc; i++) {
         if (strncmp(argv[i], "--run-dir", 9) == 0) {
+            ax_fallback_reason = AX_FALLBACK_RUN_DIR;
             return 0; /* the one option that changes where the daemon is: the full launcher reads it */
         }
     }
 
     struct launch launch = { .control = connect_daemon(), .namespace_fd = -1 };
-    if (launch.control < 0 || plan(&launch, argc, argv) != 0 || find_command(&launch, argv[launch.command]) != 0) {
+    ax_fallback_errno = errno;
+    ax_fallback_reason = launch.control < 0 ? AX_FALLBACK_CONNECT : AX_FALLBACK_PLAN;
+    if (launch.control < 0 || plan(&launch, argc, argv) != 0) {
+        close_all(&launch);
+        return 0;
+    }
+    if (find_command(&launch, argv[launch.command]) != 0) {
+        ax_fallback_reason = AX_FALLBACK_COMMAND;
         close_all(&launch);
         return 0;
     }
 
     struct stat status;
-    if ((launch.flags & FLAG_OVERRIDE_RESOLVER) && stat(RESOLV_CONF, &status) != 0) {
+    int no_resolv_conf = (launch.flags & FLAG_OVERRIDE_RESOLVER) && stat(RESOLV_CONF, &status) != 0;
+#ifdef AX_CONTAINER_LAUNCHER
+    if (no_resolv_conf) {
+        launch.flags &= ~FLAG_OVERRIDE_RESOLVER; /* a bare root filesystem: no resolver to override */
+        no_resolv_conf = 0;
+    }
+#endif
+    if (no_resolv_conf) {
+        ax_fallback_reason = AX_FALLBACK_RESOLV;
         close_all(&launch); /* nothing to mount over: the full launcher says so */
         return 0;
     }
 
     int listener = install_filter(&launch);
     if (listener < 0) {
+        ax_fallback_reason = AX_FALLBACK_FILTER;
+        ax_fallback_errno = errno;
         close_all(&launch);
         return 0;
     }
@@ -355,8 +447,13 @@ int ax_caller_ignored_sigpipe(void)
 
 int main(int argc, char **argv)
 {
-    /* Root only: an app's own namespaces need it, and the full launcher explains the alternatives. */
+    /* Root only: an app's own namespaces need it, and the full launcher explains the alternatives. The
+     * static container launcher has no full launcher: it goes ahead as any user (container.c). */
+#ifdef AX_CONTAINER_LAUNCHER
+    if (argc >= 3 && strcmp(argv[1], "run") == 0) {
+#else
     if (argc >= 3 && strcmp(argv[1], "run") == 0 && geteuid() == 0) {
+#endif
         int code;
         if (try_launch(argc, argv, &code)) {
             return code;

@@ -1,0 +1,147 @@
+namespace Ax.Tests.EndToEnd;
+
+/// <summary>
+/// Apps in containers, as the seed runs them (issue 19): Debian's podman with the seed's own line,
+/// <c>podman run --net none -v /var/run/appswitch:/var/run/appswitch -v /usr/bin/ax:/usr/bin/ax
+/// --entrypoint /usr/bin/ax IMAGE run --ip 1.1.1.1 ...</c>, in an unprivileged container (no
+/// --privileged, no added capabilities), with the test node's run directory mounted at
+/// /var/run/appswitch and podman started in the node's namespace. IMAGE is a root filesystem directory
+/// (--rootfs): a libc-free one for the static container launcher (out/ax-container), one with the host's
+/// glibc for the full out/ax.
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class ContainerTests
+{
+    private const string RunDir = "/var/run/appswitch";
+
+    public static TheoryData<bool> Launchers => new() { true, false };
+
+    [Theory]
+    [MemberData(nameof(Launchers))]
+    public void SeedLine_ContainerOnVirtualIp_IsCurledByAnAxClientOnTheHost_AndSaysWhereItRuns(bool staticLauncher)
+    {
+        using var node = TestNode.Create();
+        using var podman = new PodmanSandbox();
+        string rootfs = podman.MakeRootfs("image", "hello-from-container", glibc: !staticLauncher);
+
+        var server = podman.Start(node, [.. SeedOptions(node, staticLauncher), "--rootfs", rootfs, "run", "--ip", "1.1.1.1", "httpd", "-f", "-p", "80", "-h", "/www"]);
+        node.WaitForServers("1.1.1.1:80");
+        var result = node.Ax("run", "--", "curl", "-sS", "--max-time", "5", "1.1.1.1");
+
+        Assert.True(result.ExitCode == 0, $"{result}\n--- container ---\n{server.Output}");
+        Assert.Equal("hello-from-container", result.Stdout.Trim());
+        Assert.Contains("ax: note: the app runs in this network namespace, which has only lo (as in a container started with --net none)", server.Output);
+    }
+
+    [Fact]
+    public void ContainerAndHostApp_OnTheSameIp_AreBothAnswering()
+    {
+        using var node = TestNode.Create();
+        using var podman = new PodmanSandbox();
+        string rootfs = podman.MakeRootfs("image", "from-container");
+        podman.Start(node, [.. SeedOptions(node, staticLauncher: true), "--rootfs", rootfs, "run", "--ip", "1.1.1.1", "httpd", "-f", "-p", "80", "-h", "/www"]);
+        node.StartApp("--ip", "1.1.1.1", "--", "python3", Scripts.Path("serve_text.py"), "80", "from-host");
+        node.WaitForServers("1.1.1.1:80", count: 2);
+
+        var seen = new HashSet<string>();
+        for (int i = 0; i < 40 && seen.Count < 2; i++)
+        {
+            var result = node.Ax("run", "--", "curl", "-sS", "--max-time", "5", "1.1.1.1");
+            Assert.True(result.ExitCode == 0, result.ToString());
+            seen.Add(result.Stdout.Trim());
+        }
+
+        Assert.Equal(["from-container", "from-host"], seen.Order());
+    }
+
+    [Fact]
+    public void ContainerUserOtherThanRoot_ReachesAHostServer_ThroughTheMountedRunDirectory()
+    {
+        using var node = TestNode.Create();
+        using var podman = new PodmanSandbox();
+        string rootfs = podman.MakeRootfs("image", "unused");
+        node.StartApp("--ip", "3.3.3.3", "--", "python3", Scripts.Path("serve_text.py"), "80", "from-host");
+        node.WaitForServers("3.3.3.3:80");
+
+        var result = podman.Run(node, [.. SeedOptions(node, staticLauncher: true), "--user", "65534:65534", "--rootfs", rootfs, "run", "--", "wget", "-qO-", "http://3.3.3.3/"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("from-host", result.Stdout.Trim());
+    }
+
+    [Fact]
+    public void NoNewPrivs_IsSetOnlyWhereTheFilterNeedsIt_InTheContainerButNotOnTheHost()
+    {
+        using var node = TestNode.Create();
+        using var podman = new PodmanSandbox();
+        string rootfs = podman.MakeRootfs("image", "unused", glibc: true);
+
+        var inContainer = podman.Run(node, [.. SeedOptions(node, staticLauncher: false), "--rootfs", rootfs, "run", "--", "grep", "NoNewPrivs", "/proc/self/status"]);
+        var onHost = node.Ax("run", "--", "grep", "NoNewPrivs", "/proc/self/status");
+
+        Assert.True(inContainer.ExitCode == 0, inContainer.ToString());
+        Assert.Equal("NoNewPrivs:\t1", inContainer.Stdout.Trim());
+        Assert.Equal("NoNewPrivs:\t0", onHost.Stdout.Trim());
+    }
+
+    [Theory]
+    [MemberData(nameof(Launchers))]
+    public void RunDirectoryNotMounted_SaysToMountIt(bool staticLauncher)
+    {
+        using var node = TestNode.Create();
+        using var podman = new PodmanSandbox();
+        string rootfs = podman.MakeRootfs("image", "unused", glibc: !staticLauncher);
+
+        var result = podman.Run(node, "--net", "none", "-v", $"{Launcher(staticLauncher)}:/usr/bin/ax", "--entrypoint", "/usr/bin/ax", "--rootfs", rootfs, "run", "--", "true");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains($"mount the host's run directory into", result.Stderr);
+        Assert.Contains($"-v {RunDir}:{RunDir}", result.Stderr);
+    }
+
+    /// <summary>
+    /// connect(2) to a socket needs write permission on it, but a read-only mount refuses writes only to
+    /// files, directories and links (fs/namei.c, sb_permission), so :ro is no error: ax works through it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Launchers))]
+    public void RunDirectoryMountedReadOnly_IsEnough_TheAppReachesAHostServer(bool staticLauncher)
+    {
+        using var node = TestNode.Create();
+        using var podman = new PodmanSandbox();
+        string rootfs = podman.MakeRootfs("image", "unused", glibc: !staticLauncher);
+        node.StartApp("--ip", "3.3.3.3", "--", "python3", Scripts.Path("serve_text.py"), "80", "from-host");
+        node.WaitForServers("3.3.3.3:80");
+
+        var result = podman.Run(node, "--net", "none", "-v", $"{node.RunDir}:{RunDir}:ro", "-v", $"{Launcher(staticLauncher)}:/usr/bin/ax", "--entrypoint", "/usr/bin/ax", "--rootfs", rootfs, "run", "--", "wget", "-qO-", "http://3.3.3.3/");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("from-host", result.Stdout.Trim());
+    }
+
+    [Theory]
+    [MemberData(nameof(Launchers))]
+    public void SeccompForbiddenByTheRuntimesProfile_SaysWhatToAllow(bool staticLauncher)
+    {
+        using var node = TestNode.Create();
+        using var podman = new PodmanSandbox();
+        string rootfs = podman.MakeRootfs("image", "unused", glibc: !staticLauncher);
+        string profile = Path.Combine(podman.Root, "no-seccomp.json");
+        File.WriteAllText(profile, """
+            {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["seccomp"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
+            """);
+
+        var result = podman.Run(node, [.. SeedOptions(node, staticLauncher), "--security-opt", $"seccomp={profile}", "--rootfs", rootfs, "run", "--", "sh", "-c", "echo started"]);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.DoesNotContain("started", result.Stdout);
+        Assert.Contains("the container's seccomp profile forbids the seccomp system call", result.Stderr);
+        Assert.Contains("allow seccomp in the profile", result.Stderr);
+    }
+
+    /// <summary>The seed's options before IMAGE, with the node's run directory and the launcher under test.</summary>
+    private static string[] SeedOptions(TestNode node, bool staticLauncher) =>
+        ["--net", "none", "-v", $"{node.RunDir}:{RunDir}", "-v", $"{Launcher(staticLauncher)}:/usr/bin/ax", "--entrypoint", "/usr/bin/ax"];
+
+    private static string Launcher(bool staticLauncher) => staticLauncher ? PodmanSandbox.ContainerLauncher : AxBinary.Path;
+}
