@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Ax.Routing;
 using Ax.Addressing;
 using Ax.Api;
 using Ax.Api.Http;
@@ -18,6 +17,7 @@ using Ax.Logging;
 using Ax.PeerAddresses;
 using Ax.Policy;
 using Ax.Proxies;
+using Ax.Routing;
 using Ax.Routing.Health;
 using Ax.Routing.Rules;
 using Ax.ServiceTable;

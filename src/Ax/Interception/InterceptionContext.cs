@@ -1,6 +1,6 @@
-using Ax.Routing;
 using Ax.Apps;
 using Ax.Policy;
+using Ax.Routing;
 using Ax.ServiceTable;
 using Ax.VServices;
 using Microsoft.Extensions.Logging;

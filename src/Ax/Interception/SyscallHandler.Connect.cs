@@ -1,7 +1,7 @@
-using Ax.Routing;
 using Ax.Addressing;
 using Ax.Apps;
 using Ax.Policy;
+using Ax.Routing;
 using Ax.ServiceTable;
 using Ax.VServices;
 

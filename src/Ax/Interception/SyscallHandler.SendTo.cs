@@ -1,7 +1,7 @@
 using System.Buffers;
-using Ax.Routing;
 using Ax.Addressing;
 using Ax.Policy;
+using Ax.Routing;
 using Ax.ServiceTable;
 
 namespace Ax.Interception;

@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
-using Ax.Routing;
 using Ax.Addressing;
 using Ax.Apps;
 using Ax.Policy;
+using Ax.Routing;
 using Ax.ServiceTable;
 using Microsoft.Extensions.Logging;
 

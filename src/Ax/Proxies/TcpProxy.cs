@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using Ax.Routing;
 using Ax.Addressing;
 using Ax.Contracts;
 using Ax.Policy;
+using Ax.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace Ax.Proxies;

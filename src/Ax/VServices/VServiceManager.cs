@@ -1,10 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
-using Ax.Routing;
 using Ax.Addressing;
 using Ax.Contracts;
 using Ax.Daemon;
 using Ax.Policy;
 using Ax.Proxies;
+using Ax.Routing;
 using Ax.ServiceTable;
 using Microsoft.Extensions.Logging;
 

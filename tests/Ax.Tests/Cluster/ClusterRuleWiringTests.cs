@@ -1,9 +1,9 @@
-using Ax.Routing;
 using Ax.Apps;
 using Ax.Cluster;
 using Ax.Cluster.Sync;
 using Ax.Policy;
 using Ax.Proxies;
+using Ax.Routing;
 using Ax.Routing.Amalgam8;
 using Ax.Routing.Rules;
 using Ax.ServiceTable;

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Ax.Routing;
 using Ax.Addressing;
 using Ax.Apps;
 using Ax.Cluster;
@@ -7,6 +6,7 @@ using Ax.Cluster.Sync;
 using Ax.Contracts;
 using Ax.Policy;
 using Ax.Proxies;
+using Ax.Routing;
 using Ax.ServiceTable;
 using Ax.VServices;
 using Microsoft.Extensions.Logging.Abstractions;

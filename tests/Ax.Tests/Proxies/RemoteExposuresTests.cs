@@ -1,9 +1,9 @@
 using System.Collections.Immutable;
-using Ax.Routing;
 using Ax.Addressing;
 using Ax.Apps;
 using Ax.Policy;
 using Ax.Proxies;
+using Ax.Routing;
 using Ax.ServiceTable;
 
 namespace Ax.Tests.Proxies;

@@ -1,8 +1,8 @@
-using Ax.Routing;
 using Ax.Apps;
 using Ax.Contracts;
 using Ax.Policy;
 using Ax.Proxies;
+using Ax.Routing;
 using Ax.ServiceTable;
 using Ax.VServices;
 using Microsoft.Extensions.Logging.Abstractions;
