@@ -17,6 +17,7 @@ packages=(
     serf                        # the gossip agent each daemon runs for cluster membership (src/Ax/Cluster)
     openssl tcpdump             # --tls tests: certificates made as an operator would, and a capture of the sync port
     nftables                    # a server whose port resets every SYN, for outlier ejection (RulesEndToEndTests)
+    systemd binutils init-system-helpers  # make deb and PackagingTests: systemd-analyze and a contained systemd, objdump, deb-systemd-helper
 )
 missing=()
 for package in "${packages[@]}"; do
