@@ -68,6 +68,7 @@ uninstall:
 DEB_ARCH = $(shell dpkg --print-architecture)
 DEB = $(OUT)/ax_$(VERSION)_$(DEB_ARCH).deb
 DEB_ROOT = $(OUT)/deb
+DEB_COMPRESS ?= -Zxz
 
 deb: $(AX_BIN)
 	rm -rf $(DEB_ROOT)
@@ -79,7 +80,7 @@ deb: $(AX_BIN)
 	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@ARCH@|$(DEB_ARCH)|' \
 		-e "s|@SIZE@|$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)|" \
 		-e "s|@DEPENDS@|libc6 (>= $$glibc), libssl3, serf|" packaging/debian/control.in > $(DEB_ROOT)/DEBIAN/control
-	dpkg-deb --root-owner-group --build $(DEB_ROOT) $(DEB)
+	dpkg-deb --root-owner-group $(DEB_COMPRESS) --build $(DEB_ROOT) $(DEB)
 
 clean:
 	rm -rf $(OUT) src/*/bin src/*/obj tests/*/bin tests/*/obj

@@ -10,7 +10,7 @@ namespace Ax.Tests.EndToEnd;
 /// it. The package is installed into a scratch root (<c>dpkg --root</c>), never into this machine's /usr.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
-public sealed class PackagingTests
+public sealed class PackagingTests(BuiltPackage package) : IClassFixture<BuiltPackage>
 {
     private static readonly string[] InstalledFiles = ["etc/default/ax", "usr/local/bin/ax", "usr/local/lib/systemd/system/ax.service"];
 
@@ -95,7 +95,7 @@ public sealed class PackagingTests
         node.WaitForServers("1.1.1.1:8000");
         Assert.Contains("web", node.Ax("get", "apps").Stdout);
         var first = node.Ax("run", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "1.1.1.1:8000/");
-        Assert.True(first.Stdout == "200", first.ToString());
+        Assert.True(first.Stdout.Trim() == "200", first.ToString());
 
         // KillMode=process: `systemctl restart ax` sends SIGTERM to the daemon alone; the keeper and the app live on.
         int? keeper = node.KeeperPid();
@@ -108,14 +108,13 @@ public sealed class PackagingTests
         Wait.Until(() => node.Ax("get", "apps").ExitCode == 0, TimeSpan.FromSeconds(15), () => $"the restarted daemon did not come up:\n{daemon.Output}");
         node.WaitForServers("1.1.1.1:8000");
         var second = node.Ax("run", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "1.1.1.1:8000/");
-        Assert.True(second.Stdout == "200", $"{second}\n{daemon.Output}");
+        Assert.True(second.Stdout.Trim() == "200", $"{second}\n{daemon.Output}");
     }
 
     [Fact]
     public void MakeDeb_BuildsAPackageOfTheBinaryTheUnitAndTheConffile_WithItsDependencies()
     {
-        using var build = new ScratchDirectory();
-        string deb = MakeDeb(build);
+        string deb = package.Path;
 
         string version = File.ReadAllText(Path.Combine(RepoRoot, "VERSION")).Trim();
         Assert.Equal($"ax_{version}_amd64.deb", Path.GetFileName(deb));
@@ -140,8 +139,7 @@ public sealed class PackagingTests
     [Fact]
     public void Deb_InstallsIntoAScratchRoot_EnablesTheUnit_AndRemoveThenPurgeLeaveNothing()
     {
-        using var build = new ScratchDirectory();
-        string deb = MakeDeb(build);
+        string deb = package.Path;
         using var root = new ScratchDirectory();
         foreach (string directory in (string[])["var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers", "etc/systemd/system"])
         {
@@ -183,8 +181,7 @@ public sealed class PackagingTests
     [Fact]
     public void Deb_UnderARealSystemd_AptInstallStartsTheUnit_RestartKeepsTheKeeper_RemoveStopsIt_PurgeLeavesNothing()
     {
-        using var build = new ScratchDirectory();
-        string deb = MakeDeb(build);
+        string deb = package.Path;
         bool hostHadAx = File.Exists("/usr/bin/ax");
         using var system = ContainedSystemd.Boot(TimeSpan.FromSeconds(60));
 
@@ -231,7 +228,7 @@ public sealed class PackagingTests
 
     private static string MainPid(ContainedSystemd system) => system.Run("systemctl", "show", "-p", "MainPID", "--value", "ax").Stdout.Trim();
 
-    private static string RepoRoot { get; } = FindRepoRoot();
+    internal static string RepoRoot { get; } = FindRepoRoot();
 
     /// <summary>ExecStart= as systemd runs it: the settings file's variables (EnvironmentFile=) in the environment, the binary in the staged tree.</summary>
     private static string[] ExecStartAsSystemdWould(UnitFile unit, ScratchDirectory stage)
@@ -244,12 +241,6 @@ public sealed class PackagingTests
         return ["env", .. environment, stage.At(command[0].TrimStart('/')), .. command[1..]];
     }
 
-    private static string MakeDeb(ScratchDirectory build)
-    {
-        Make("deb", $"OUT={build.Path}");
-        return Assert.Single(Directory.GetFiles(build.Path, "ax_*.deb"));
-    }
-
     private static string Field(string deb, string name) => Run("dpkg-deb", "-f", deb, name).Stdout.Trim();
 
     private static string Dpkg(ScratchDirectory root, params string[] args)
@@ -260,7 +251,7 @@ public sealed class PackagingTests
     }
 
     /// <summary>Runs a target of the repository's Makefile with the ax binary the tests run (AX_BIN), so nothing is rebuilt.</summary>
-    private static void Make(params string[] args)
+    internal static void Make(params string[] args)
     {
         var result = Run("make", ["--no-print-directory", "-C", RepoRoot, .. args, $"AX_BIN={AxBinary.Path}"]);
         Assert.True(result.ExitCode == 0, $"make {string.Join(' ', args)}: {result}");
