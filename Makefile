@@ -3,7 +3,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 OUT := out
 
-.PHONY: all build test demo bench soak deps clean format
+.PHONY: all build test demo bench soak deps clean format install uninstall deb
 
 all: build
 
@@ -25,7 +25,7 @@ $(OUT)/ax-container: src/Ax/Launcher/Native/main.c src/Ax/Launcher/Native/contai
 	strip $(OUT)/ax-container.tmp
 	mv -f $(OUT)/ax-container.tmp $(OUT)/ax-container
 
-$(OUT)/ax: $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.c') Directory.Build.props Directory.Packages.props
+$(OUT)/ax: $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.c') Directory.Build.props Directory.Packages.props VERSION
 	$(DOTNET) publish src/Ax/Ax.csproj -c Release -r linux-x64 -o $(OUT)/.publish -p:DebugType=none -nologo -v quiet
 	@# rename, not copy: a running ax (a daemon, a benchmark) keeps its old file
 	mv -f $(OUT)/.publish/ax $(OUT)/ax
@@ -51,6 +51,49 @@ bench: build
 # Bounded soak (SOAK_SECONDS, default 600): daemon RSS, threads and fds over time; not part of `make test`.
 soak: build
 	bash bench/soak.sh
+
+# Installation (README, "Installing"): the binary, the systemd unit and its settings file; DESTDIR stages
+# the same files under another root. A settings file already there is kept: it is the admin's.
+# AX_BIN installs another build of ax (the tests install the one they run).
+VERSION := $(shell cat VERSION)
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DEFAULTFILE ?= /etc/default/ax
+AX_BIN ?= $(OUT)/ax
+
+install: $(AX_BIN)
+	install -D -m 755 $(AX_BIN) $(DESTDIR)$(BINDIR)/ax
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DEFAULTFILE@|$(DEFAULTFILE)|g' packaging/ax.service.in > $(DESTDIR)$(UNITDIR)/ax.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/ax.service
+	@if [ -e $(DESTDIR)$(DEFAULTFILE) ]; then echo "install: kept $(DESTDIR)$(DEFAULTFILE)"; \
+		else install -D -m 644 packaging/ax.default $(DESTDIR)$(DEFAULTFILE); fi
+	@if [ -z "$(DESTDIR)" ]; then echo "installed; start the daemon with: systemctl daemon-reload && systemctl enable --now ax"; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ax $(DESTDIR)$(UNITDIR)/ax.service $(DESTDIR)$(DEFAULTFILE)
+
+# A Debian package of the same files, made by dpkg-deb from a tree staged by `make install` (PREFIX=/usr,
+# the unit where Debian 12 keeps packaged units), with the maintainer scripts of packaging/debian.
+# libc6's version is the newest glibc symbol version the binary uses; libssl3 is loaded by .NET's
+# TLS (--tls); serf is the gossip agent of a cluster (--neighbors).
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB = $(OUT)/ax_$(VERSION)_$(DEB_ARCH).deb
+DEB_ROOT = $(OUT)/deb
+DEB_COMPRESS ?= -Zxz
+
+deb: $(AX_BIN)
+	rm -rf $(DEB_ROOT)
+	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr UNITDIR=/lib/systemd/system DEFAULTFILE=/etc/default/ax AX_BIN=$(abspath $(AX_BIN))
+	install -d -m 755 $(DEB_ROOT)/DEBIAN
+	install -m 644 packaging/debian/conffiles $(DEB_ROOT)/DEBIAN/
+	install -m 755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm $(DEB_ROOT)/DEBIAN/
+	glibc=$$(objdump -T $(AX_BIN) | sed -n 's/.*GLIBC_\([0-9][0-9.]*\).*/\1/p' | sort -V | tail -1); \
+	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@ARCH@|$(DEB_ARCH)|' \
+		-e "s|@SIZE@|$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)|" \
+		-e "s|@DEPENDS@|libc6 (>= $$glibc), libssl3, serf|" packaging/debian/control.in > $(DEB_ROOT)/DEBIAN/control
+	dpkg-deb --root-owner-group $(DEB_COMPRESS) --build $(DEB_ROOT) $(DEB)
 
 clean:
 	rm -rf $(OUT) src/*/bin src/*/obj tests/*/bin tests/*/obj

@@ -20,6 +20,7 @@ packages=(
     podman runc                 # apps in containers, the seed's `podman run --net none ...` line (ContainerTests)
     busybox-static              # a root filesystem without a C library for those containers
     musl-tools                  # out/ax-container: ax run's C launcher linked statically, for any image
+    systemd binutils init-system-helpers  # make deb and PackagingTests: systemd-analyze and a contained systemd, objdump, deb-systemd-helper
 )
 missing=()
 for package in "${packages[@]}"; do
