@@ -62,7 +62,15 @@ internal sealed partial class ServiceTableSaver : IDisposable
         }
     }
 
-    public void Dispose() => _timer.Dispose();
+    /// <summary>
+    /// Stops the clock and saves what changed since the last tick: a daemon stopped (SIGTERM, `systemctl restart`)
+    /// within one period of a listen must not lose that service.
+    /// </summary>
+    public void Dispose()
+    {
+        _timer.Dispose();
+        SaveIfChanged();
+    }
 
     private static partial class Log
     {
