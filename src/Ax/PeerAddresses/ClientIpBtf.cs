@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace Ax.PeerAddresses;
 
 /// <summary>
@@ -11,47 +9,10 @@ namespace Ax.PeerAddresses;
 internal static class ClientIpBtf
 {
     /// <summary>The id of the one type (ids count from 1; 0 is void).</summary>
-    internal const uint U32TypeId = 1;
+    internal const uint U32TypeId = Guard.SocketStorageBtf.U32TypeId;
 
     /// <summary>The id of the array of four 32-bit integers (16 bytes).</summary>
-    internal const uint FourU32TypeId = 2;
+    internal const uint FourU32TypeId = Guard.SocketStorageBtf.ArrayTypeId;
 
-    private const ushort Magic = 0xeb9f;
-    private const int HeaderLength = 24;
-    private const uint KindInt = 1;
-    private const uint KindArray = 3;
-
-    internal static byte[] Build()
-    {
-        // struct btf_type (name_off, info, size) and its int encoding word, then an anonymous
-        // struct btf_type of kind array and its struct btf_array (type, index_type, nelems), <linux/btf.h>.
-        const int typesLength = 16 + 24;
-        byte[] strings = "\0__u32\0"u8.ToArray();
-        byte[] blob = new byte[HeaderLength + typesLength + strings.Length];
-        Span<byte> span = blob;
-
-        // struct btf_header: offsets count from the end of the header.
-        BinaryPrimitives.WriteUInt16LittleEndian(span, Magic);
-        span[2] = 1; // version
-        span[3] = 0; // flags
-        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], HeaderLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[12..], typesLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[16..], typesLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[20..], (uint)strings.Length);
-
-        Span<byte> type = span[HeaderLength..];
-        BinaryPrimitives.WriteUInt32LittleEndian(type, 1);               // name_off: "__u32"
-        BinaryPrimitives.WriteUInt32LittleEndian(type[4..], KindInt << 24); // info: BTF_KIND_INT, no members
-        BinaryPrimitives.WriteUInt32LittleEndian(type[8..], 4);          // size in bytes
-        BinaryPrimitives.WriteUInt32LittleEndian(type[12..], 32);        // BTF_INT_BITS 32, offset 0, no encoding flags
-        BinaryPrimitives.WriteUInt32LittleEndian(type[16..], 0);         // no name
-        BinaryPrimitives.WriteUInt32LittleEndian(type[20..], KindArray << 24);
-        BinaryPrimitives.WriteUInt32LittleEndian(type[24..], 0);         // size/type: unused for an array
-        BinaryPrimitives.WriteUInt32LittleEndian(type[28..], U32TypeId); // element type
-        BinaryPrimitives.WriteUInt32LittleEndian(type[32..], U32TypeId); // index type
-        BinaryPrimitives.WriteUInt32LittleEndian(type[36..], 4);         // elements
-        strings.CopyTo(span[(HeaderLength + typesLength)..]);
-        return blob;
-    }
+    internal static byte[] Build() => Guard.SocketStorageBtf.Build(4);
 }

@@ -21,20 +21,9 @@ public sealed class GuardProgramTests
     [Fact]
     public void EveryJumpLandsInsideTheProgram_AndItEndsInExit()
     {
-        foreach (BpfInsn[] program in new[] { UdpSendGuardProgram.Build(MarkerFd, DaemonFd, MapFd), SocketGuardProgram.Build(MarkerFd, DaemonFd) })
+        foreach (BpfInsn[] program in new[] { UdpSendGuardProgram.Build(MarkerFd, DaemonFd, MapFd), SocketGuardProgram.Build(MarkerFd, DaemonFd), Ax.ServiceTable.SocketReleaseProgram.Build(MarkerFd, MapFd) })
         {
-            for (int pc = 0; pc < program.Length; pc++)
-            {
-                byte code = program[pc].Code;
-                bool isJump = (code & 0x07) is 0x05 or 0x06 && (code & 0xf0) is not (0x80 or 0x90);
-                if (isJump)
-                {
-                    int target = pc + 1 + program[pc].Offset;
-                    Assert.InRange(target, pc + 1, program.Length - 1);
-                }
-            }
-
-            Assert.Equal(0x95, program[^1].Code);
+            BpfProgramShape.AssertJumpsLandInsideAndItEndsInExit(program);
         }
     }
 

@@ -9,19 +9,7 @@ public sealed class ConnectionTrackerProgramTests
     [Fact]
     public void EveryJumpLandsInsideTheProgram_AndItEndsInExit()
     {
-        BpfInsn[] program = ConnectionTrackerProgram.Build(socketsMapFd: 7, countsMapFd: 8);
-        for (int pc = 0; pc < program.Length; pc++)
-        {
-            byte code = program[pc].Code;
-            bool isJump = (code & 0x07) is 0x05 or 0x06 && (code & 0xf0) is not (0x80 or 0x90);
-            if (isJump)
-            {
-                int target = pc + 1 + program[pc].Offset;
-                Assert.InRange(target, pc + 1, program.Length - 1);
-            }
-        }
-
-        Assert.Equal(0x95, program[^1].Code);
+        Ax.Tests.Guard.BpfProgramShape.AssertJumpsLandInsideAndItEndsInExit(ConnectionTrackerProgram.Build(socketsMapFd: 7, countsMapFd: 8));
     }
 
     [Fact]
