@@ -86,7 +86,7 @@ internal sealed class RoutingEngine
         {
             var endpoints = new List<RouteEndpoint>(servers.Length);
             AddAllowed(endpoints, servers, client.Labels);
-            return Decide(rules!, name, endpoints, snapshot, proto, destination.Port, client, client.Labels, static (_, e) => PickAtRandom(e));
+            return Decide(rules!, name, null, endpoints, snapshot, proto, destination.Port, client, client.Labels);
         }
 
         ServiceEntry? server = PickServer(servers, client.Labels);
@@ -107,7 +107,7 @@ internal sealed class RoutingEngine
         Expand(endpoints, snapshot, vservice, appPort, proto, clientLabels);
         RuleTable table = Rules;
         RouteDecision decision = !table.IsEmpty && table.TryGet(vservice.Name, out DestinationRules? rules)
-            ? Decide(rules!, vservice.Name, endpoints, snapshot, proto, appPort, client, clientLabels, (engine, e) => engine.PickForVService(vservice, e))
+            ? Decide(rules!, vservice.Name, vservice, endpoints, snapshot, proto, appPort, client, clientLabels)
             : PickForVService(vservice, endpoints);
         return decision with { SourceIp = vservice.SourceIp };
     }
@@ -147,12 +147,16 @@ internal sealed class RoutingEngine
         return RouteDecision.To(endpoints[index]);
     }
 
-    /// <summary>The rules' decision for a destination whose reachable endpoints are <paramref name="endpoints"/>.</summary>
-    private RouteDecision Decide(DestinationRules rules, string service, List<RouteEndpoint> endpoints, ServiceSnapshot snapshot, TransportProtocol proto, ushort port, AppRecord? client, LabelSet? clientLabels, Func<RoutingEngine, List<RouteEndpoint>, RouteDecision> byDefault)
+    /// <summary>
+    /// The rules' decision for a destination whose reachable endpoints are <paramref name="endpoints"/>; where no route
+    /// rule matches the client, the destination's own choice: a random server of a service, or the lbtype of
+    /// <paramref name="vservice"/>.
+    /// </summary>
+    private RouteDecision Decide(DestinationRules rules, string service, VService? vservice, List<RouteEndpoint> endpoints, ServiceSnapshot snapshot, TransportProtocol proto, ushort port, AppRecord? client, LabelSet? clientLabels)
     {
         RouteRule? rule = rules.RouteFor(client);
         RouteDecision decision = rule is null
-            ? byDefault(this, endpoints)
+            ? (vservice is null ? PickAtRandom(endpoints) : PickForVService(vservice, endpoints))
             : PickByRule(rule, endpoints, snapshot, proto, port, clientLabels);
         decision = decision with { Service = service, RuleId = rule?.Id };
         if (!decision.IsRefused && rules.ActionsFor(client) is { } actions)
