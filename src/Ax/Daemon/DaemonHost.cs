@@ -135,7 +135,7 @@ internal static partial class DaemonHost
         namespaces.Start();
         // The sweep asks the kernel for live sockets only after an app closed a listener or UDP socket (ServiceTable/SocketReleaseWatch.cs).
         ILogger tableLogger = loggerFactory.CreateLogger("Ax.ServiceTable");
-        using SocketReleaseWatch? releases = SocketReleaseWatch.Start(options.RunDir, socketGuard?.Maps, tableLogger);
+        using SocketReleaseWatch? releases = SocketReleaseWatch.Start(socketGuard, tableLogger);
         using var sweeper = new ListenerSweeper(services, bindings, tableLogger, TimeProvider.System, ListenerSweeper.DefaultPeriod, releases is null ? null : () => releases.Releases);
 
         try

@@ -34,6 +34,9 @@ internal sealed partial class SocketGuard : IDisposable
     /// <summary>The maps every guard program reads; <see cref="GuardMaps.MarkAppSocket"/> is the daemon's socket() step.</summary>
     internal GuardMaps Maps { get; }
 
+    /// <summary>This daemon's cgroup v2 directory, where every app socket belongs: the daemon's other programs attach there too.</summary>
+    internal OwnedFd Cgroup => _cgroup;
+
     /// <summary>Every attachment made through this guard so far (the UDP send guard's too): while any copy of one is open, its program runs.</summary>
     internal IReadOnlyList<OwnedFd> Links => _links;
 

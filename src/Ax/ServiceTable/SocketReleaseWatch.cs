@@ -35,9 +35,9 @@ internal sealed partial class SocketReleaseWatch : IDisposable
     /// Loads and attaches the program. Null, having logged why, where the kernel cannot run it or the
     /// guard that marks app sockets is not running.
     /// </summary>
-    internal static SocketReleaseWatch? Start(string runDir, GuardMaps? guardMaps, ILogger logger)
+    internal static SocketReleaseWatch? Start(SocketGuard? guard, ILogger logger)
     {
-        string? problem = TryStart(runDir, guardMaps, out SocketReleaseWatch? watch);
+        string? problem = TryStart(guard, out SocketReleaseWatch? watch);
         if (problem is not null)
         {
             Log.Unavailable(logger, problem);
@@ -64,10 +64,10 @@ internal sealed partial class SocketReleaseWatch : IDisposable
         _counter.Dispose();
     }
 
-    private static string? TryStart(string runDir, GuardMaps? guardMaps, out SocketReleaseWatch? watch)
+    private static string? TryStart(SocketGuard? guard, out SocketReleaseWatch? watch)
     {
         watch = null;
-        if (guardMaps is null)
+        if (guard is null)
         {
             return "the guard that marks app sockets is not running";
         }
@@ -80,7 +80,7 @@ internal sealed partial class SocketReleaseWatch : IDisposable
 
         try
         {
-            error = BpfSyscall.TryLoadSockProgram(ProgramName, SocketReleaseProgram.Build(guardMaps.Marker.Fd, counter!.Fd), BPF_CGROUP_INET_SOCK_RELEASE, out OwnedFd? program, out string verifierLog);
+            error = BpfSyscall.TryLoadSockProgram(ProgramName, SocketReleaseProgram.Build(guard.Maps.Marker.Fd, counter!.Fd), BPF_CGROUP_INET_SOCK_RELEASE, out OwnedFd? program, out string verifierLog);
             if (error != Errno.None)
             {
                 return $"the kernel refused the {ProgramName} program ({error}); it needs Linux 5.10; verifier: {(verifierLog.Length == 0 ? "(no message)" : verifierLog)}";
@@ -88,23 +88,16 @@ internal sealed partial class SocketReleaseWatch : IDisposable
 
             using (program)
             {
-                if (!CgroupDirectory.TryOpen(Path.Combine(runDir, "cgroup2"), out OwnedFd? cgroup, out string? cgroupProblem))
+                // The guard's cgroup: where every app socket is, already open.
+                error = BpfSyscall.TryLinkCgroup(program!, guard.Cgroup, BPF_CGROUP_INET_SOCK_RELEASE, out OwnedFd? link);
+                if (error != Errno.None)
                 {
-                    return $"cannot find this daemon's cgroup v2 directory: {cgroupProblem}";
+                    return $"cannot attach the {ProgramName} program to this daemon's cgroup ({error})";
                 }
 
-                using (cgroup)
-                {
-                    error = BpfSyscall.TryLinkCgroup(program!, cgroup, BPF_CGROUP_INET_SOCK_RELEASE, out OwnedFd? link);
-                    if (error != Errno.None)
-                    {
-                        return $"cannot attach the {ProgramName} program to this daemon's cgroup ({error})";
-                    }
-
-                    watch = new SocketReleaseWatch(counter, link!);
-                    counter = null;
-                    return null;
-                }
+                watch = new SocketReleaseWatch(counter, link!);
+                counter = null;
+                return null;
             }
         }
         finally

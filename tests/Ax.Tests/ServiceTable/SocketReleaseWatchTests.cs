@@ -20,7 +20,7 @@ public sealed class SocketReleaseWatchTests : IDisposable
     public SocketReleaseWatchTests()
     {
         _guard = SocketGuard.Start(_runDir, NullLogger.Instance) ?? throw new InvalidOperationException("the kernel refused the socket guard");
-        _watch = SocketReleaseWatch.Start(_runDir, _guard.Maps, NullLogger.Instance) ?? throw new InvalidOperationException("the kernel refused the release watch");
+        _watch = SocketReleaseWatch.Start(_guard, NullLogger.Instance) ?? throw new InvalidOperationException("the kernel refused the release watch");
     }
 
     [Fact]
