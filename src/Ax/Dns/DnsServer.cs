@@ -44,34 +44,58 @@ internal sealed partial class DnsServer : IDisposable
     /// <summary>The address the server listens on (UDP and TCP); the port is the one bound when the options asked for 0.</summary>
     internal Ipv4Endpoint Listen { get; }
 
-    /// <summary>Binds both sockets; on failure gives the reason (EADDRINUSE, EADDRNOTAVAIL, EACCES) and binds nothing.</summary>
+    /// <summary>
+    /// Binds both sockets; on failure gives the reason (EADDRINUSE, EADDRNOTAVAIL, EACCES) and binds nothing. Port 0 means
+    /// any free port for both: the kernel picks the UDP one, and when that number is taken for TCP another pick is tried.
+    /// </summary>
     internal static SocketError TryStart(DnsOptions options, IReadOnlyList<INameSource> sources, TimeProvider time, ILogger logger, out DnsServer? server)
     {
         server = null;
-        var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        int attempts = options.Listen.Port == 0 ? 16 : 1;
+        SocketError error = SocketError.Success;
+        for (int attempt = 0; attempt < attempts; attempt++)
+        {
+            error = TryBind(options.Listen, out Socket? udp, out Socket? tcp);
+            if (error == SocketError.Success)
+            {
+                server = new DnsServer(options, sources, udp!, tcp!, time, logger);
+                new Thread(server.ServeUdp) { IsBackground = true, Name = "ax-dns-udp" }.Start();
+                new Thread(server.AcceptTcp) { IsBackground = true, Name = "ax-dns-tcp" }.Start();
+                Log.Listening(logger, server.Listen.ToString(), options.Domain, DnsServerList.Format(options.Forwarders));
+                return SocketError.Success;
+            }
+
+            if (error != SocketError.AddressAlreadyInUse)
+            {
+                break;
+            }
+        }
+
+        return error;
+    }
+
+    private static SocketError TryBind(Ipv4Endpoint listen, out Socket? udp, out Socket? tcp)
+    {
+        udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            udp.Bind(DnsForwarder.ToEndPoint(options.Listen));
+            udp.Bind(DnsForwarder.ToEndPoint(listen));
             int port = ((IPEndPoint)udp.LocalEndPoint!).Port;
             tcp.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            tcp.Bind(DnsForwarder.ToEndPoint(options.Listen.WithPort((ushort)port)));
+            tcp.Bind(DnsForwarder.ToEndPoint(listen.WithPort((ushort)port)));
             tcp.Listen(64);
+            return SocketError.Success;
         }
         catch (SocketException ex)
         {
             udp.Dispose();
             tcp.Dispose();
+            udp = null;
+            tcp = null;
             return ex.SocketErrorCode;
         }
-
-        server = new DnsServer(options, sources, udp, tcp, time, logger);
-        new Thread(server.ServeUdp) { IsBackground = true, Name = "ax-dns-udp" }.Start();
-        new Thread(server.AcceptTcp) { IsBackground = true, Name = "ax-dns-tcp" }.Start();
-        Log.Listening(logger, server.Listen.ToString(), options.Domain, DnsServerList.Format(options.Forwarders));
-        return SocketError.Success;
     }
-
     private void ServeUdp()
     {
         byte[] buffer = new byte[DnsForwarder.MaxMessage];
