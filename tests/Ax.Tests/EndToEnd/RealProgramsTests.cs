@@ -95,6 +95,49 @@ public sealed class RealProgramsTests
         Assert.Equal("hello from python", nodejs.Stdout.Trim());
     }
 
+    [Fact]
+    [Trait("Needs", "ipv6-takeover")]
+    public void GoAndNodeDualStackServers_UnderOneName_FollowACanaryRule_ThenTheSplitWithoutIt()
+    {
+        using var node = TestNode.Create();
+        var go = node.StartApp("--ip", "3.3.3.3", "--name", "web", "--labels", "zone=default,version=v1", "--", Programs.GoHttp, "serve", ":8080");
+        var nodejs = node.StartApp("--ip", "3.3.3.3", "--name", "web", "--labels", "zone=default,version=v2", "--", "node", Programs.Path("node_http.js"), "serve", "8080");
+        Wait.Until(() => go.Output.Contains("listening on", StringComparison.Ordinal) && nodejs.Output.Contains("listening on", StringComparison.Ordinal), TimeSpan.FromSeconds(30),
+            () => $"the servers did not start listening:\n{go.Output}\n{nodejs.Output}");
+        node.WaitForServers("3.3.3.3:8080", count: 2);
+        string rules = Path.Combine(node.WorkDir, "canary.json");
+        File.WriteAllText(rules, """
+            {"rules": [{"id": "web-canary", "priority": 1, "destination": "web", "route": {"backends": [{"tags": ["version=v2"]}]}}]}
+            """);
+        var created = node.Ax("create", "rule", "-f", rules);
+        Assert.True(created.ExitCode == 0, created.ToString());
+
+        var withRule = Tally(node, 12);
+        var deleted = node.Ax("delete", "rule", "web-canary");
+        Assert.True(deleted.ExitCode == 0, deleted.ToString());
+        var withoutRule = Tally(node, 12);
+
+        // The rule sends every connect to the tagged Node server; without it round robin reaches both.
+        Assert.Equal(new Dictionary<string, int> { ["node"] = 12 }, withRule);
+        Assert.Equal(new Dictionary<string, int> { ["go"] = 6, ["node"] = 6 }, withoutRule);
+    }
+
+    /// <summary>Curls web by name <paramref name="count"/> times (one connect each) and counts who answered.</summary>
+    private static Dictionary<string, int> Tally(TestNode node, int count)
+    {
+        var seen = new Dictionary<string, int>();
+        string script = $"for i in $(seq {count}); do curl -sS --max-time 10 web:8080/ | head -1; done";
+        var result = node.Ax("run", "--", "sh", "-c", script);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        foreach (string line in result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string who = line.Replace("hello from ", "", StringComparison.Ordinal).Trim();
+            seen[who] = seen.GetValueOrDefault(who) + 1;
+        }
+
+        return seen;
+    }
+
     private static void StartGo(TestNode node, string address, string network)
     {
         var server = node.StartApp("--ip", "3.3.3.3", "--name", "web", "--", Programs.GoHttp, "serve", address, network);
