@@ -13,4 +13,5 @@ public sealed record SavedApp(
     int Pid,
     IReadOnlyList<string> Command,
     IReadOnlyList<string>? Expose = null,
-    bool SharesNodeNetwork = false);
+    bool SharesNodeNetwork = false,
+    bool KeepsHostResolver = false);

@@ -23,6 +23,13 @@ internal sealed record AppRecord(
     /// </summary>
     internal bool SharesNodeNetwork { get; init; }
 
+    /// <summary>
+    /// --dns-override=false: the app's DNS queries go where its own resolv.conf says. Otherwise queries to the
+    /// nameservers of the resolv.conf it sees go to ax's DNS server (where ax could not mount its own
+    /// resolv.conf for the app, as in an unprivileged container). Defaults to false.
+    /// </summary>
+    internal bool KeepsHostResolver { get; init; }
+
     /// <summary>--expose: app ports served at fixed node ports to clients outside ax. Defaults to none.</summary>
     internal IReadOnlyList<ExposeRule> Expose { get; init; } = [];
 

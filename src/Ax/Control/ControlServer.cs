@@ -186,6 +186,7 @@ internal sealed partial class ControlServer : IDisposable
         {
             Expose = expose,
             SharesNodeNetwork = !request.NewNetns,
+            KeepsHostResolver = request.KeepHostResolver,
         };
         (app, listener) = _apps.Admit(draft, listenerFd, madeUpAddress: request.Name is not null && request.Ip is null);
         listenerFd = null;

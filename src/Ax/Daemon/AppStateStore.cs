@@ -30,7 +30,7 @@ internal sealed class AppStateStore
     /// <summary>False when the file could not be written (then a restarted daemon serves the app with defaults).</summary>
     internal bool TrySaveApp(AppRecord app)
     {
-        var saved = new SavedApp(app.Id, app.Name, [.. app.Labels.Labels], app.IpText, app.HasOwnIp, app.Pid, app.Command, [.. app.Expose.Select(static r => r.ToString())], app.SharesNodeNetwork);
+        var saved = new SavedApp(app.Id, app.Name, [.. app.Labels.Labels], app.IpText, app.HasOwnIp, app.Pid, app.Command, [.. app.Expose.Select(static r => r.ToString())], app.SharesNodeNetwork, app.KeepsHostResolver);
         try
         {
             WriteAtomically(AppPath(app.Id), saved, AxJsonContext.Default.SavedApp);
@@ -71,7 +71,7 @@ internal sealed class AppStateStore
                 return null;
             }
 
-            return new AppRecord(appId, saved.Name, labels, ip, saved.HasOwnIp, saved.Pid, saved.Command ?? []) { Expose = expose, SharesNodeNetwork = saved.SharesNodeNetwork };
+            return new AppRecord(appId, saved.Name, labels, ip, saved.HasOwnIp, saved.Pid, saved.Command ?? []) { Expose = expose, SharesNodeNetwork = saved.SharesNodeNetwork, KeepsHostResolver = saved.KeepsHostResolver };
         }
         catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
         {

@@ -109,6 +109,7 @@ internal static partial class DaemonHost
             LoggerFactory = loggerFactory,
             VServices = vservices,
             GuardMaps = socketGuard?.Maps,
+            DnsServer = dns?.Listen,
         };
         var lifecycle = new AppLifecycle(interception, keeper, state, loggerFactory.CreateLogger("Ax.Apps"));
         string? resolvConf = dns is null ? null : ResolvConf.Write(options.RunDir, dns.Options);

@@ -94,6 +94,9 @@ internal sealed class BpfProgramBuilder
     /// </summary>
     internal void ToBigEndian16(int dst) => Emit(ClassAlu | OpEnd | SourceX, dst, 0, 0, 16);
 
+    /// <summary>dst = htobe32(dst): a host-order 32-bit value as the network-order word a context field holds.</summary>
+    internal void ToBigEndian32(int dst) => Emit(ClassAlu | OpEnd | SourceX, dst, 0, 0, 32);
+
     /// <summary>if (u32)dst OP imm goto label (BPF_JMP32, K).</summary>
     internal void JumpIf32(Condition condition, int dst, uint imm, string label) =>
         EmitJump((byte)(ClassJmp32 | (byte)condition | SourceK), dst, 0, unchecked((int)imm), label);

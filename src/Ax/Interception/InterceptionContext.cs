@@ -1,3 +1,4 @@
+using Ax.Addressing;
 using Ax.Apps;
 using Ax.Policy;
 using Ax.Routing;
@@ -47,4 +48,7 @@ internal sealed class InterceptionContext
 
     /// <summary>The guard's maps, where every app socket is marked as the daemon makes it; null where the kernel cannot run the guard.</summary>
     internal Guard.GuardMaps? GuardMaps { get; init; }
+
+    /// <summary>Where ax's DNS server listens on the node; null when it does not run (--dns=false, or its address was taken).</summary>
+    internal Ipv4Endpoint? DnsServer { get; init; }
 }

@@ -53,6 +53,11 @@ internal sealed partial class SyscallHandler
         else
         {
             route = _node.Router.Route(_app, socket.Proto, asked.V4);
+            if (asked.Port == Dns.DnsServerList.DnsPort && TrySteerToAxDns(call.Pid, route, asked.V4, out RouteDecision steered))
+            {
+                route = steered;
+            }
+
             target = InetEndpoint.FromV4(route.Target);
         }
 

@@ -44,6 +44,7 @@ internal sealed partial class SyscallHandler
 
         // A real IPv6 destination has no ax service behind it and is sent as it is, as IPv4 egress is.
         RouteDecision route = asked.IsIpv4 ? _node.Router.Route(_app, TransportProtocol.Udp, asked.V4) : RouteDecision.Egress(default);
+        bool steered = asked.IsIpv4 && asked.Port == Dns.DnsServerList.DnsPort && TrySteerToAxDns(call.Pid, route, asked.V4, out route);
         // Perhaps a reply to the client IP a server's recvfrom showed (PeerAddresses/): the kernel decides.
         // The reply path sends through an AF_INET socket's IP_PKTINFO; an AF_INET6 server's reply is refused.
         bool reply = route.IsRefused && asked.IsIpv4 && !socket.IsIpv6 && _node.PeerAddresses?.MayBeReply(asked.V4) == true;
@@ -80,6 +81,12 @@ internal sealed partial class SyscallHandler
             if (_app.HasOwnIp && route.Server is not null && target.IsIpv4)
             {
                 _node.PeerAddresses?.RecordClient(socket.Handle, _app.Ip);
+            }
+
+            if (steered)
+            {
+                // The answers come from ax's server; the app's recvfrom shows them from the nameserver it asked.
+                _node.PeerAddresses?.RecordDialled(socket.Handle, asked.V4, route.Target);
             }
 
             nint sent = SocketCalls.SendTo(socket.Fd, buffer.AsSpan(0, length), sendFlags, socket.Family, target);

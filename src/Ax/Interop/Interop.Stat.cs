@@ -12,6 +12,7 @@ internal static partial class Interop
 
         internal const uint S_IFMT = 0xF000;
         internal const uint S_IFDIR = 0x4000;
+        internal const uint S_IFREG = 0x8000;
 
         /// <summary>stat(2), following symbolic links; the buffer is <see cref="StatSize"/> bytes.</summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -17,8 +17,8 @@ internal static class ResolverOverride
         if (Interop.Libc.GetEuid() != 0)
         {
             // Only root may make a mount namespace without a user namespace, and a user namespace would
-            // change what the app sees of uids and capabilities. The app keeps the host's resolver.
-            Console.Error.WriteLine("ax: note: the app keeps the host's /etc/resolv.conf, since giving it ax's needs root; ax app names do not resolve in it (pass --dns-override=false to silence this note)");
+            // change what the app sees of uids and capabilities. The app keeps its resolv.conf, and the
+            // daemon sends the queries to its nameservers to ax's DNS server (Interception/SyscallHandler.Dns.cs).
             return;
         }
 
@@ -36,7 +36,6 @@ internal static class ResolverOverride
             if (error == Errno.EPERM)
             {
                 // Root without CAP_SYS_ADMIN, as in an unprivileged container: the same as not being root.
-                Console.Error.WriteLine("ax: note: the app keeps the host's /etc/resolv.conf, since giving it ax's needs CAP_SYS_ADMIN; ax app names do not resolve in it (pass --dns-override=false to silence this note)");
                 return;
             }
 

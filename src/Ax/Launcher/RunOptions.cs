@@ -39,5 +39,5 @@ internal sealed class RunOptions
 
     /// <summary>What the launcher tells the daemon about the app.</summary>
     internal RunRequest ToRequest() =>
-        new(Ip, Name, Labels.Split(',', StringSplitOptions.TrimEntries), NewNetns, Command, Expose);
+        new(Ip, Name, Labels.Split(',', StringSplitOptions.TrimEntries), NewNetns, Command, Expose, KeepHostResolver: !DnsOverride);
 }

@@ -6,7 +6,8 @@ namespace Ax.PeerAddresses;
 /// <summary>
 /// What a client socket connected through a vservice dialled, and the backend it really reached, as the
 /// dialled-address map stores it per socket: four 32-bit words (dialled IP, dialled port, backend IP,
-/// backend port), host order. Only the daemon reads it.
+/// backend port), host order. The daemon reads it for getpeername, and DialledSourceProgram for the source of
+/// datagrams.
 /// </summary>
 internal readonly record struct DialledValue(Ipv4Endpoint Dialled, Ipv4Endpoint Backend)
 {

@@ -122,26 +122,19 @@ internal sealed partial class PeerAddressRewriter : IDisposable
 
             using (cgroup)
             {
+                // First on its hook: it shows what was dialled before the reveal programs look at the node address.
+                error = TryAttach("ax_dialled_from4", DialledSourceProgram.Build(dialled!.Fd), BPF_CGROUP_UDP4_RECVMSG, cgroup!, attachments, out problem);
+                if (error != Errno.None)
+                {
+                    return null;
+                }
+
                 foreach (var (hook, attachType, name) in Programs)
                 {
-                    BpfInsn[] instructions = PeerAddressProgram.Build(hook, nodeIp, map!.Fd, guardMaps.Marker.Fd, peers!.Fd);
-                    error = BpfSyscall.TryLoadSockAddrProgram(name, instructions, attachType, out OwnedFd? program, out string verifierLog);
+                    error = TryAttach(name, PeerAddressProgram.Build(hook, nodeIp, map!.Fd, guardMaps.Marker.Fd, peers!.Fd), attachType, cgroup!, attachments, out problem);
                     if (error != Errno.None)
                     {
-                        problem = $"the kernel refused the {name} program ({error}); verifier: {(verifierLog.Length == 0 ? "(no message)" : verifierLog)}";
                         return null;
-                    }
-
-                    using (program)
-                    {
-                        error = BpfSyscall.TryLinkCgroup(program!, cgroup, attachType, out OwnedFd? link);
-                        if (error != Errno.None)
-                        {
-                            problem = $"cannot attach the {name} program to this daemon's cgroup ({error})";
-                            return null;
-                        }
-
-                        attachments.Add(link!);
                     }
                 }
 
@@ -202,6 +195,32 @@ internal sealed partial class PeerAddressRewriter : IDisposable
             attachments.Add(link!);
             return null;
         }
+    }
+
+    /// <summary>Loads one sock_addr program and links it to the cgroup; the link goes into <paramref name="attachments"/>.</summary>
+    private static Errno TryAttach(string name, BpfInsn[] instructions, uint attachType, OwnedFd cgroup, List<OwnedFd> attachments, out string? problem)
+    {
+        problem = null;
+        Errno error = BpfSyscall.TryLoadSockAddrProgram(name, instructions, attachType, out OwnedFd? program, out string verifierLog);
+        if (error != Errno.None)
+        {
+            problem = $"the kernel refused the {name} program ({error}); verifier: {(verifierLog.Length == 0 ? "(no message)" : verifierLog)}";
+            return error;
+        }
+
+        using (program)
+        {
+            error = BpfSyscall.TryLinkCgroup(program!, cgroup, attachType, out OwnedFd? link);
+            if (error != Errno.None)
+            {
+                problem = $"cannot attach the {name} program to this daemon's cgroup ({error})";
+                return error;
+            }
+
+            attachments.Add(link!);
+        }
+
+        return Errno.None;
     }
 
     /// <summary>

@@ -69,6 +69,30 @@ public sealed class ContainerTests
         Assert.Equal("from-host", result.Stdout.Trim());
     }
 
+    /// <summary>
+    /// An unprivileged container may not mount ax's resolv.conf over its own (that needs CAP_SYS_ADMIN), so
+    /// the app asks the nameservers its image names; ax sends those queries to its own DNS server, and
+    /// the answers show as coming from the nameserver asked, which the C library checks.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Launchers))]
+    public void AppInAContainer_ResolvesAxNames_ThroughTheNameserverItsImageNames(bool staticLauncher)
+    {
+        using var node = TestNode.Create();
+        using var podman = new PodmanSandbox();
+        string rootfs = podman.MakeRootfs("image", "unused", glibc: !staticLauncher);
+        File.WriteAllText(Path.Combine(rootfs, "etc", "resolv.conf"), "nameserver 192.0.2.53\n"); // --net none keeps the image's own file
+        node.StartApp("--ip", "3.3.3.3", "--name", "web", "--", "python3", Scripts.Path("serve_text.py"), "80", "from-host");
+        node.WaitForServers("3.3.3.3:80");
+
+        var byName = podman.Run(node, [.. SeedOptions(node, staticLauncher), "--rootfs", rootfs, "run", "--", "wget", "-qO-", "http://web/"]);
+        var kept = podman.Run(node, [.. SeedOptions(node, staticLauncher), "--rootfs", rootfs, "run", "--dns-override=false", "--", "wget", "-qO-", "http://web/"]);
+
+        Assert.True(byName.ExitCode == 0, byName.ToString());
+        Assert.Equal("from-host", byName.Stdout.Trim());
+        Assert.NotEqual(0, kept.ExitCode); // the app asked the image's nameserver, which this node cannot reach
+    }
+
     [Fact]
     public void NoNewPrivs_IsSetOnlyWhereTheFilterNeedsIt_InTheContainerButNotOnTheHost()
     {

@@ -36,6 +36,26 @@ public sealed class PeerAddressProgramTests
     }
 
     [Fact]
+    public void DialledSourceProgram_PassesTheKernelVerifier_AndItsJumpsLandInside()
+    {
+        Assert.Equal(Errno.None, BpfSyscall.TryLoadBtf(ClientIpBtf.Build(), out OwnedFd? btf));
+        using (btf)
+        {
+            Assert.Equal(Errno.None, BpfSyscall.TryCreateSocketStorageMap("ax_test", btf!, ClientIpBtf.U32TypeId, DialledValue.Size, ClientIpBtf.FourU32TypeId, out OwnedFd? map));
+            using (map)
+            {
+                BpfInsn[] instructions = DialledSourceProgram.Build(map!.Fd);
+                Ax.Tests.Guard.BpfProgramShape.AssertJumpsLandInsideAndItEndsInExit(instructions);
+                Errno error = BpfSyscall.TryLoadSockAddrProgram("ax_test", instructions, BPF_CGROUP_UDP4_RECVMSG, out OwnedFd? program, out string log);
+                using (program)
+                {
+                    Assert.True(error == Errno.None, $"{error}\n{log}");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void ClientIpOptionProgram_PassesTheKernelVerifier()
     {
         using OwnedFd map = CreateMap();

@@ -318,9 +318,8 @@ static int override_resolver(const char *daemon_resolv_conf)
 {
     if (unshare(CLONE_NEWNS) != 0) {
         if (errno == EPERM) {
-            fputs("ax: note: the app keeps the host's /etc/resolv.conf, since giving it ax's needs "
-                  "CAP_SYS_ADMIN; ax app names do not resolve in it (pass --dns-override=false to silence "
-                  "this note)\n", stderr);
+            /* No CAP_SYS_ADMIN (an unprivileged container): the app keeps its resolv.conf, and the daemon
+             * sends the queries to its nameservers to ax's DNS server (Interception/SyscallHandler.Dns.cs). */
             return 0;
         }
         return fail(1, "could not give the app its own mount namespace for its resolv.conf (%s); pass "
