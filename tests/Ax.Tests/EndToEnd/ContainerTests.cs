@@ -93,6 +93,32 @@ public sealed class ContainerTests
         Assert.NotEqual(0, kept.ExitCode); // the app asked the image's nameserver, which this node cannot reach
     }
 
+    /// <summary>
+    /// The other two resolvers an image brings: musl's (alpine's; it sends to every nameserver with sendto
+    /// on one unconnected socket) and Go's own (a static Go binary reads resolv.conf itself), in an image
+    /// with no C library of its own.
+    /// </summary>
+    [Fact]
+    public void MuslAndGoResolvers_InALibcFreeContainer_ResolveAxNames()
+    {
+        using var node = TestNode.Create();
+        using var podman = new PodmanSandbox();
+        string rootfs = podman.MakeRootfs("image", "unused");
+        File.WriteAllText(Path.Combine(rootfs, "etc", "resolv.conf"), "nameserver 192.0.2.53\nnameserver 198.51.100.53\n");
+        File.Copy(Programs.MuslResolve, Path.Combine(rootfs, "bin", "musl_resolve"));
+        File.Copy(Programs.GoHttp, Path.Combine(rootfs, "bin", "go_http"));
+        node.StartApp("--ip", "3.3.3.3", "--name", "web", "--", "python3", Scripts.Path("serve_text.py"), "80", "from-host");
+        node.WaitForServers("3.3.3.3:80");
+
+        var musl = podman.Run(node, [.. SeedOptions(node, staticLauncher: true), "--rootfs", rootfs, "run", "--", "/bin/musl_resolve", "web"]);
+        var go = podman.Run(node, [.. SeedOptions(node, staticLauncher: true), "--rootfs", rootfs, "run", "--", "/bin/go_http", "get", "http://web/"]);
+
+        Assert.True(musl.ExitCode == 0, musl.ToString());
+        Assert.Equal("3.3.3.3", musl.Stdout.Trim());
+        Assert.True(go.ExitCode == 0, go.ToString());
+        Assert.Equal("from-host", go.Stdout.Trim());
+    }
+
     [Fact]
     public void NoNewPrivs_IsSetOnlyWhereTheFilterNeedsIt_InTheContainerButNotOnTheHost()
     {

@@ -9,12 +9,29 @@ namespace Ax.Tests.EndToEnd;
 internal static class Programs
 {
     private static readonly Lazy<string> s_goHttp = new(() => BuildGo("go_http"), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<string> s_muslResolve = new(() => BuildMusl("musl_resolve"), LazyThreadSafetyMode.ExecutionAndPublication);
 
     internal static string Path(string name) =>
         System.IO.Path.Combine(AppContext.BaseDirectory, "EndToEnd", "programs", name);
 
     /// <summary>The static go_http binary (see go_http.go), built on first use.</summary>
     internal static string GoHttp => s_goHttp.Value;
+
+    /// <summary>The static musl_resolve binary (see musl_resolve.c), built on first use.</summary>
+    internal static string MuslResolve => s_muslResolve.Value;
+
+    /// <summary>Builds a one-file C program statically against musl (Debian's musl-tools, which make build needs too).</summary>
+    private static string BuildMusl(string name)
+    {
+        string binary = Path(name);
+        var result = Shell.Run(new ProcessStartInfo("musl-gcc", ["-static", "-O2", "-Wall", "-Werror", "-o", binary, Path($"{name}.c")]), null, TimeSpan.FromMinutes(1));
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"musl-gcc {name}.c failed (scripts/install-deps.sh installs musl-tools): {result}");
+        }
+
+        return binary;
+    }
 
     /// <summary>
     /// Builds a one-file, standard-library-only Go program into a static binary next to its source.
