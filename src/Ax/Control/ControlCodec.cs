@@ -27,6 +27,7 @@ internal static class ControlCodec
         WriteList(json, request.Command);
         json.Append(",\"expose\":");
         WriteList(json, request.Expose);
+        json.Append(",\"keepHostResolver\":").Append(request.KeepHostResolver ? "true" : "false");
         return json.Append('}').ToString();
     }
 

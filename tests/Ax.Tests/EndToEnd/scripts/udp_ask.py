@@ -1,11 +1,11 @@
-"""Sends "ping" to IP:PORT over UDP (sendto), waits up to 5 s for the answer and prints
+"""Sends "ping" to IP:PORT over UDP (sendto), waits up to 20 s for the answer (a loaded machine) and prints
 {"local": [ip, port], "answer": text or null} as JSON."""
 import json
 import socket
 import sys
 
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(5)
+s.settimeout(20)
 s.sendto(b"ping", (sys.argv[1], int(sys.argv[2])))
 local = list(s.getsockname())
 try:
