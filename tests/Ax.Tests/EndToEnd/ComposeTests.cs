@@ -131,6 +131,21 @@ public sealed partial class ComposeTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Without the host's /usr/bin mounted the image installs nothing, says so, and still becomes <c>ax daemon</c> with the given flags.</summary>
+    [Fact]
+    public void AxImage_WithoutTheHostsUsrBinMounted_SaysAxWasNotInstalled_AndPassesItsArgumentsToAxDaemon()
+    {
+        using var sandbox = new ComposeSandbox();
+        sandbox.BuildAxImage(AxImage);
+
+        var result = sandbox.Podman("run", "--rm", "--network", "none", AxImage, "--help");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("ax image: /usr/bin is not mounted from the host (-v /usr/bin:/usr/bin), so ax was not installed there", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--neighbors", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--node-interface", result.Stdout, StringComparison.Ordinal);
+    }
+
     private static string SeedFile(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "EndToEnd", "compose", name));
 
     private static string Describe(ComposeSandbox sandbox, IEnumerable<Host> hosts) =>
