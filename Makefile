@@ -3,7 +3,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 OUT := out
 
-.PHONY: all build test demo bench soak deps clean format install uninstall deb
+.PHONY: all build test demo bench soak deps clean format install uninstall deb image
 
 all: build
 
@@ -94,6 +94,15 @@ deb: $(AX_BIN)
 		-e "s|@SIZE@|$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)|" \
 		-e "s|@DEPENDS@|libc6 (>= $$glibc), libssl3, serf|" packaging/debian/control.in > $(DEB_ROOT)/DEBIAN/control
 	dpkg-deb --root-owner-group $(DEB_COMPRESS) --build $(DEB_ROOT) $(DEB)
+
+# The ax image (README, "Installing"), built locally with podman FROM scratch: ax, ax-container, serf and
+# the C libraries they need; its entrypoint installs ax into the host's /usr/bin and runs the daemon.
+# packaging/compose/docker-compose.yaml starts it as the seed's compose file does.
+IMAGE ?= localhost/ax
+
+image: $(OUT)/ax $(OUT)/ax-container
+	bash packaging/image/build.sh $(OUT) $(IMAGE):$(VERSION)
+	podman tag $(IMAGE):$(VERSION) $(IMAGE):latest
 
 clean:
 	rm -rf $(OUT) src/*/bin src/*/obj tests/*/bin tests/*/obj

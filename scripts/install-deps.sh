@@ -18,6 +18,7 @@ packages=(
     openssl tcpdump             # --tls tests: certificates made as an operator would, and a capture of the sync port
     nftables                    # a server whose port resets every SYN, for outlier ejection (RulesEndToEndTests)
     podman runc                 # apps in containers, the seed's `podman run --net none ...` line (ContainerTests)
+    docker-compose              # the seed's compose files, run against podman's Docker API (ComposeTests, make image)
     busybox-static              # a root filesystem without a C library for those containers
     musl-tools                  # out/ax-container: ax run's C launcher linked statically, for any image
     systemd binutils init-system-helpers  # make deb and PackagingTests: systemd-analyze and a contained systemd, objdump, deb-systemd-helper

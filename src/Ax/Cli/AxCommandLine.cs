@@ -30,6 +30,11 @@ internal static class AxCommandLine
                 return Launcher.RunLauncher.Run(options!);
             }
 
+            foreach (string note in DaemonEnvironment.IgnoredNotes(args, Environment.GetEnvironmentVariable))
+            {
+                Console.Error.WriteLine(note);
+            }
+
             RootCommand root = Build();
             ParseResult result = root.Parse(RunCommand.MarkCommandStart(DaemonEnvironment.Apply(args, Environment.GetEnvironmentVariable)));
             bool wantsHelp = result.Tokens.Any(t => t.Value is "--help" or "-h" or "-?");

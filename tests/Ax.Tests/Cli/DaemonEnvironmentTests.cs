@@ -34,6 +34,17 @@ public sealed class DaemonEnvironmentTests
         Assert.Equal(["get", "apps"], DaemonEnvironment.Apply(["get", "apps"], env));
     }
 
+    [Fact]
+    public void FederationVariables_AreAccepted_AndNotedAsIgnored_OnlyWhenSet_AndOnlyForTheDaemon()
+    {
+        var env = Env(("AX_FEDERATION_GATEWAY_IP", "eth1"), ("AX_FEDERATION_GATEWAY_NEIGHBORS", " "), ("AX_CLUSTER", "blue"));
+
+        Assert.Equal(["daemon", "--cluster=blue"], DaemonEnvironment.Apply(["daemon"], env));
+        Assert.Equal(["ax: note: AX_FEDERATION_GATEWAY_IP is ignored: ax has no federation yet (the cluster itself needs only AX_NEIGHBORS)"], DaemonEnvironment.IgnoredNotes(["daemon"], env));
+        Assert.Empty(DaemonEnvironment.IgnoredNotes(["get", "apps"], env));
+        Assert.Empty(DaemonEnvironment.IgnoredNotes(["daemon"], Env(("AX_FEDERATION_GATEWAY_IP", ""))));
+    }
+
     private static Func<string, string?> Env(params (string Name, string Value)[] values) =>
         name => values.FirstOrDefault(v => v.Name == name).Value;
 }
