@@ -199,6 +199,8 @@ ct_cleanup() {
     done
     if ((CT_NET_MADE)); then
         pod network rm --force "$CT_NET" >/dev/null 2>&1 || log "warning: cannot remove the podman network $CT_NET"
+        # CNI's host-local IPAM keeps the network's leases there, and podman leaves the directory behind.
+        rm -rf "/var/lib/cni/networks/$CT_NET"
         CT_NET_MADE=0
     fi
     return 0
