@@ -7,7 +7,9 @@ namespace Ax.Tests.EndToEnd;
 /// data root, exec root, pid file, trust key and API socket under a temporary directory, no bridge and
 /// no iptables or forwarding changes, so it touches neither the host's network nor the host's docker
 /// (if any). It runs in a mount namespace of its own as well (unshare --mount, private propagation), so
-/// the overlay and namespace mounts it makes go with it. No image can be pulled here: images are root
+/// the overlay and namespace mounts it makes go with it, with a tmpfs on /run there: containerd 1.6
+/// keeps its shims' sockets in /run/containerd/s whatever the exec root, and they stay off the host's
+/// /run (the node's /run/netns entry is not needed once nsenter has entered it). No image can be pulled here: images are root
 /// filesystem directories brought in with <c>docker import</c>. Disposing removes every container the
 /// sandbox started (by name), stops dockerd by its pid (it stops its containerd), then the directory.
 /// </summary>
@@ -30,7 +32,8 @@ internal sealed class DockerSandbox : IDisposable
         File.WriteAllText(Path.Combine(Root, "daemon.json"), $$"""{ "deprecated-key-path": "{{Path.Combine(Root, "key.json")}}" }""" + "\n");
         var startInfo = new ProcessStartInfo("nsenter") { UseShellExecute = false, WorkingDirectory = Path.GetTempPath() };
         foreach (string arg in (string[])[
-            $"--net=/run/netns/{node.Name}", "unshare", "--mount", "--propagation", "private", "--", Dockerd,
+            $"--net=/run/netns/{node.Name}", "unshare", "--mount", "--propagation", "private", "--",
+            "sh", "-c", "mount -t tmpfs ax-dockerd-run /run && exec \"$0\" \"$@\"", Dockerd,
             "--config-file", Path.Combine(Root, "daemon.json"),
             "--data-root", Path.Combine(Root, "data"),
             "--exec-root", Path.Combine(Root, "exec"),
