@@ -9,9 +9,10 @@ namespace Ax.Tests.EndToEnd;
 /// (if any). It runs in a mount namespace of its own as well (unshare --mount, private propagation), so
 /// the overlay and namespace mounts it makes go with it, with a tmpfs on /run there: containerd 1.6
 /// keeps its shims' sockets in /run/containerd/s whatever the exec root, and they stay off the host's
-/// /run (the node's /run/netns entry is not needed once nsenter has entered it). No image can be pulled here: images are root
-/// filesystem directories brought in with <c>docker import</c>. Disposing removes every container the
-/// sandbox started (by name), stops dockerd by its pid (it stops its containerd), then the directory.
+/// /run (the node's /run/netns entry is not needed once nsenter has entered it). No image can be
+/// pulled here: images are root filesystem directories brought in with <c>docker import</c>. Disposing
+/// removes every container the sandbox started (by name), stops dockerd by its pid (it stops its
+/// containerd), then the directory.
 /// </summary>
 internal sealed class DockerSandbox : IDisposable
 {
