@@ -80,10 +80,21 @@ public sealed class PidNamespaceTests
     private static string[] InDaemonNamespace(int daemonPid, params string[] command) =>
         ["nsenter", "--target", daemonPid.ToString(CultureInfo.InvariantCulture), "--pid", "--mount", "--", .. command];
 
-    private static IEnumerable<int> Children(int pid) =>
-        Directory.GetDirectories($"/proc/{pid}/task")
-            .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Select(child => int.Parse(child, CultureInfo.InvariantCulture));
+    /// <summary>The children of <paramref name="pid"/> (/proc/PID/task/*/children); none once it has exited.</summary>
+    private static int[] Children(int pid)
+    {
+        try
+        {
+            return Directory.GetDirectories($"/proc/{pid}/task")
+                .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Select(child => int.Parse(child, CultureInfo.InvariantCulture))
+                .ToArray();
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+    }
 
     private static void WaitForLine(BackgroundProcess process, string line) =>
         Wait.Until(
