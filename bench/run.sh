@@ -21,9 +21,11 @@
 #   BENCH_LAUNCH_RUNS=20   hyperfine runs per command per round (launch overhead)
 #   BENCH_APPS=100         apps (`ax run -- sleep`) for the daemon RSS figure
 #   BENCH_SERVICES=10000   listening sockets (services) for the daemon RSS figure (0 skips it)
-#   BENCH_WORKLOADS=...    csv subset of: launch,connect,iperf3,wrk_keepalive,wrk_close,memory,lookup and the
-#                          cluster workloads (bench/lib/cluster.sh): cluster_iperf3,cluster_wrk_keepalive,
+#   BENCH_WORKLOADS=...    csv subset of: launch,connect,iperf3,wrk_keepalive,wrk_close,memory,lookup, the
+#                          container workloads (bench/lib/container.sh): container_launch,container_wrk_keepalive,
+#                          container_wrk_close, and the cluster workloads (bench/lib/cluster.sh): cluster_iperf3,cluster_wrk_keepalive,
 #                          cluster_wrk_close,cluster_converge,cluster_failure,cluster_scale (default: all)
+#   BENCH_CONTAINER_RUNS=10  hyperfine runs per command per round of container_launch (quick: 3)
 #   BENCH_CLUSTER_NODES=30 nodes of the large cluster (convergence and scale; quick: 5)
 #   BENCH_CLUSTER_SERVICES=300  services per node in the scale workload (quick: 20)
 #   BENCH_CONVERGE_SERVICES=100 services timed from listen() to a remote connect (quick: 20)
@@ -51,6 +53,7 @@ if [[ $QUICK == 1 ]]; then
     IPERF_SECS=${BENCH_IPERF_SECONDS:-1}
     CONNECTS=${BENCH_CONNECTS:-300}
     LAUNCH_RUNS=${BENCH_LAUNCH_RUNS:-5}
+    CT_RUNS=${BENCH_CONTAINER_RUNS:-3}
     APPS=${BENCH_APPS:-10}
     SERVICES=${BENCH_SERVICES:-500}
     CLUSTER_NODES=${BENCH_CLUSTER_NODES:-5}
@@ -66,6 +69,7 @@ else
     IPERF_SECS=${BENCH_IPERF_SECONDS:-20}
     CONNECTS=${BENCH_CONNECTS:-2000}
     LAUNCH_RUNS=${BENCH_LAUNCH_RUNS:-20}
+    CT_RUNS=${BENCH_CONTAINER_RUNS:-10}
     APPS=${BENCH_APPS:-100}
     SERVICES=${BENCH_SERVICES:-10000}
     CLUSTER_NODES=${BENCH_CLUSTER_NODES:-30}
@@ -76,12 +80,13 @@ else
     OUT=${BENCH_OUT:-$BENCH_DIR/results}
     MARKDOWN=${BENCH_MARKDOWN:-$REPO/BENCHMARKS.md}
 fi
-WORKLOADS=${BENCH_WORKLOADS:-launch,connect,iperf3,wrk_keepalive,wrk_close,memory,lookup,cluster_iperf3,cluster_wrk_keepalive,cluster_wrk_close,cluster_converge,cluster_failure,cluster_scale}
+WORKLOADS=${BENCH_WORKLOADS:-launch,connect,iperf3,wrk_keepalive,wrk_close,memory,lookup,container_launch,container_wrk_keepalive,container_wrk_close,cluster_iperf3,cluster_wrk_keepalive,cluster_wrk_close,cluster_converge,cluster_failure,cluster_scale}
 # Whether any one-node workload runs (their report block) and any cluster one (bench/lib/cluster.sh).
-SINGLE=0 CLUSTER=0
+SINGLE=0 CLUSTER=0 CONTAINERS=0
 for w in ${WORKLOADS//,/ }; do
     case $w in
         launch | connect | iperf3 | wrk_keepalive | wrk_close | memory | lookup) SINGLE=1 ;;
+        container_launch | container_wrk_keepalive | container_wrk_close) SINGLE=1 CONTAINERS=1 ;;
         cluster_iperf3 | cluster_wrk_keepalive | cluster_wrk_close | cluster_converge | cluster_failure | cluster_scale) CLUSTER=1 ;;
         *) echo "bench: unknown workload '$w' in BENCH_WORKLOADS" >&2; exit 1 ;;
     esac
@@ -109,7 +114,7 @@ die() { log "error: $*"; exit 1; }
 
 [[ $(id -u) == 0 ]] || die "run as root (the suite makes a network namespace): sudo make bench"
 [[ -x $AX ]] || die "no ax binary at $AX; run 'make build' first"
-for n in RUNS SECS IPERF_SECS CONNECTS LAUNCH_RUNS APPS SERVICES HAPROXY_THREADS NGINX_WORKERS CLUSTER_NODES CLUSTER_SERVICES CONVERGE_SERVICES FAILURE_RUNS IDLE_SECS; do
+for n in RUNS SECS IPERF_SECS CONNECTS LAUNCH_RUNS CT_RUNS APPS SERVICES HAPROXY_THREADS NGINX_WORKERS CLUSTER_NODES CLUSTER_SERVICES CONVERGE_SERVICES FAILURE_RUNS IDLE_SECS; do
     [[ ${!n} =~ ^[0-9]+$ ]] || die "$n must be a number, not '${!n}'"
 done
 (( RUNS >= 1 && SECS >= 1 && CONNECTS >= 1 )) || die "BENCH_RUNS, BENCH_SECONDS and BENCH_CONNECTS must be at least 1"
@@ -128,6 +133,7 @@ install_missing() {
     command -v gcc >/dev/null || pkgs+=(gcc libc6-dev)
     command -v timeout >/dev/null || pkgs+=(coreutils)
     ((CLUSTER)) && ! command -v serf >/dev/null && pkgs+=(serf)
+    ((CONTAINERS)) && ! command -v podman >/dev/null && pkgs+=(podman)
     ((${#pkgs[@]})) || return 0
     log "installing ${pkgs[*]} with apt-get"
     command -v apt-get >/dev/null || die "missing ${pkgs[*]} and there is no apt-get to install them"
@@ -163,6 +169,8 @@ LAST_PID=
 source "$BENCH_DIR/lib/procs.sh"
 # run_cluster, cluster_cleanup (the cluster workloads; nothing runs when sourced)
 source "$BENCH_DIR/lib/cluster.sh"
+# the container workloads and ct_cleanup (nothing runs when sourced)
+source "$BENCH_DIR/lib/container.sh"
 
 DAEMON_PID=
 cleanup() {
@@ -171,6 +179,8 @@ cleanup() {
     set +e
     # The cluster's apps and daemons (and their agents) first, then its namespaces.
     declare -F cluster_cleanup >/dev/null && cluster_cleanup
+    # The containers (by name) and the podman network, while the daemon still serves their calls.
+    declare -F ct_cleanup >/dev/null && ct_cleanup
     if ((${#PIDS[@]})); then
         # Apps and servers first, the daemon last (it serves the apps' calls while they stop).
         local -a others=()
@@ -694,7 +704,7 @@ wants memory && bench_memory
 # a slow minute of the machine then costs every workload one round, not one workload all of its rounds.
 # Within a round, the variants are interleaved as well (see `rotated`).
 ROUNDED=()
-for w in launch connect iperf3 wrk_keepalive wrk_close; do wants "$w" && ROUNDED+=("$w"); done
+for w in launch connect iperf3 wrk_keepalive wrk_close container_launch container_wrk_keepalive container_wrk_close; do wants "$w" && ROUNDED+=("$w"); done
 for w in "${ROUNDED[@]}"; do "${w}_begin"; done
 for ((round = 1; round <= RUNS; round++)); do
     ((${#ROUNDED[@]})) && log "round $round of $RUNS: ${ROUNDED[*]}"
@@ -702,6 +712,7 @@ for ((round = 1; round <= RUNS; round++)); do
 done
 for w in "${ROUNDED[@]}"; do "${w}_end"; done
 nginx_down
+ct_cleanup
 wants lookup && bench_lookup
 # The cluster workloads run after the one-node ones, in namespaces of their own (bench/lib/cluster.sh).
 : >"$CRAW"
@@ -714,7 +725,7 @@ ELAPSED=$((SECONDS - START_S))
 
 # The exact command: make bench (or the script), with the knobs that were set.
 cmd=""
-for n in BENCH_QUICK BENCH_RUNS BENCH_SECONDS BENCH_IPERF_SECONDS BENCH_CONNECTS BENCH_LAUNCH_RUNS BENCH_APPS BENCH_SERVICES BENCH_WORKLOADS BENCH_HAPROXY_THREADS BENCH_NGINX_WORKERS BENCH_TW_BUCKETS BENCH_CLUSTER_NODES BENCH_CLUSTER_SERVICES BENCH_CONVERGE_SERVICES BENCH_FAILURE_RUNS BENCH_IDLE_SECONDS; do
+for n in BENCH_QUICK BENCH_RUNS BENCH_SECONDS BENCH_IPERF_SECONDS BENCH_CONNECTS BENCH_LAUNCH_RUNS BENCH_CONTAINER_RUNS BENCH_APPS BENCH_SERVICES BENCH_WORKLOADS BENCH_HAPROXY_THREADS BENCH_NGINX_WORKERS BENCH_TW_BUCKETS BENCH_CLUSTER_NODES BENCH_CLUSTER_SERVICES BENCH_CONVERGE_SERVICES BENCH_FAILURE_RUNS BENCH_IDLE_SECONDS; do
     [[ -n ${!n:-} ]] && cmd+="$n=${!n} "
 done
 if [[ -n ${MAKELEVEL:-} ]]; then cmd+="make bench"; else cmd+="bash bench/run.sh"; fi
@@ -740,7 +751,7 @@ cat >"$WORK/raw/meta.json" <<EOF
     "dirty": $([[ -n $(git -C "$REPO" status --porcelain -- src 2>/dev/null) ]] && echo true || echo false)
   },
   "config": {
-    "runs": $RUNS, "seconds": $SECS, "iperf_seconds": $IPERF_SECS, "connects": $CONNECTS, "launch_runs": $LAUNCH_RUNS,
+    "runs": $RUNS, "seconds": $SECS, "iperf_seconds": $IPERF_SECS, "connects": $CONNECTS, "launch_runs": $LAUNCH_RUNS, "container_runs": $CT_RUNS,
     "apps": $APPS, "services": $SERVICES, "wrk_threads": $WRK_THREADS, "wrk_connections": $WRK_CONNS,
     "haproxy_threads": $HAPROXY_THREADS, "nginx_workers": $NGINX_WORKERS, "workloads": "$WORKLOADS",
     "cluster_nodes": $CLUSTER_NODES, "cluster_services": $CLUSTER_SERVICES, "converge_services": $CONVERGE_SERVICES,
@@ -753,7 +764,8 @@ cat >"$WORK/raw/meta.json" <<EOF
     "wrk": "$(wrk -v 2>&1 | awk 'NR == 1 {print $2}')",
     "iperf3": "$(iperf3 --version 2>/dev/null | awk 'NR == 1 {print $2}')",
     "hyperfine": "$(hyperfine --version | awk '{print $2}')",
-    "serf": "$(serf version 2>/dev/null | awk 'NR == 1 {print $NF}')"
+    "serf": "$(serf version 2>/dev/null | awk 'NR == 1 {print $NF}')",
+    "podman": "$(podman --version 2>/dev/null | awk '{print $NF}')"
   }
 }
 EOF

@@ -34,6 +34,33 @@ if [ "${#missing[@]}" -gt 0 ]; then
     echo "install-deps: installed ${missing[*]}"
 fi
 
+# Debian's docker.io for DockerTests, which run a dockerd of their own inside a test node's namespace.
+# Its package would start dockerd (and containerd) on the host, which makes a bridge and firewall rules
+# there: a policy-rc.d that refuses (exit 101, invoke-rc.d(8)) keeps the install from starting them, and
+# the units are disabled so that no boot starts them either. A policy-rc.d already present is left alone.
+if ! dpkg-query -W -f='${Status}' docker.io 2>/dev/null | grep -q "install ok installed"; then
+    policy=/usr/sbin/policy-rc.d
+    made_policy=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy"
+        chmod +x "$policy"
+        made_policy=1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    docker_status=0
+    apt-get install -y -qq --no-install-recommends docker.io >/dev/null || docker_status=$?
+    if [ "$made_policy" -eq 1 ]; then rm -f "$policy"; fi
+    if [ "$docker_status" -ne 0 ]; then
+        echo "install-deps: could not install docker.io" >&2
+        exit "$docker_status"
+    fi
+    if command -v systemctl >/dev/null 2>&1; then
+        systemctl disable docker.service docker.socket containerd.service >/dev/null 2>&1 || true
+    fi
+    echo "install-deps: installed docker.io (its services disabled; the tests start their own dockerd)"
+fi
+
 # Debian starts nginx when it is installed where an init system runs; ax's tests start their own.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
     systemctl stop nginx || true

@@ -30,6 +30,12 @@ THROUGHPUT = {
     "wrk_keepalive": ("wrk keep-alive (2 threads, 50 conns)", "req/s", 0.97),
     "wrk_close": ("wrk `Connection: close`", "req/s", 0.45),
 }
+# Containers (bench/lib/container.sh): workload key -> (title, unit, the variant ax is compared with).
+CONTAINER = {
+    "container_launch": ("launch in a container: `podman run --net none ... ax run -- true` vs `... true`", "ms", "direct"),
+    "container_wrk_keepalive": ("wrk keep-alive, container to container: ax (`--net none`) vs a podman bridge network", "req/s", "bridge"),
+    "container_wrk_close": ("wrk `Connection: close`, container to container: ax vs a podman bridge network", "req/s", "bridge"),
+}
 CONNECT = {
     "connect_block": "connect() latency, blocking",
     "connect_nonblock": "connect() latency, non-blocking (until writable)",
@@ -149,6 +155,27 @@ def build(meta, records):
         if "direct" in launch and "takeover" in launch:
             entry["limit_added_ms"] = launch["takeover"]["median"] - launch["direct"]["median"]
         workloads["launch"] = entry
+
+    containers = {}
+    for key, (title, unit, baseline) in CONTAINER.items():
+        variants = {}
+        for v in (baseline, "ax"):
+            rows = by(records, key, v)
+            if rows:
+                variants[v] = summary(r["value"] for r in rows)
+                if any("socket_errors" in r for r in rows):
+                    variants[v]["socket_errors_total"] = sum(r.get("socket_errors", 0) for r in rows)
+                    variants[v]["non_2xx_total"] = sum(r.get("non_2xx", 0) for r in rows)
+        if not variants:
+            continue
+        entry = {"title": title, "unit": unit, "baseline": baseline, "variants": variants}
+        if baseline in variants and "ax" in variants:
+            entry["ratio"] = variants["ax"]["median"] / variants[baseline]["median"]
+            if unit == "ms":
+                entry["added_ms"] = variants["ax"]["median"] - variants[baseline]["median"]
+        containers[key] = entry
+    if containers:
+        result["containers"] = containers
 
     memory = {}
     for r in records:
@@ -419,6 +446,27 @@ def markdown(res, svg_rel):
                     total += steps[key]["us"]
                     out.append(f"| {call}() | {title} | {steps[key]['us']:.1f} |")
             out.append(f"| {call}() | **daemon total** | **{total:.1f}** |")
+        out.append("")
+    cont = res.get("containers", {})
+    if cont:
+        out.append("### Containers")
+        out.append("")
+        out.append("Podman inside the node namespace (`bench/lib/container.sh`): apps in `--net none` containers under ax, with the")
+        out.append("seed's mounts, against the same containers without ax (launch) or on a podman bridge network made inside the")
+        out.append("node namespace (wrk). Median of the rounds, min-max in brackets.")
+        out.append("")
+        out.append("| workload | without ax | ax | ax / without |")
+        out.append("|---|---|---|---|")
+        for key, c in cont.items():
+            vs, unit = c["variants"], c["unit"]
+            base = vs.get(c["baseline"])
+            ax = vs.get("ax")
+            def show(s):
+                return f"{fmt(s['median'], unit)} ({fmt(s['min'], unit)}-{fmt(s['max'], unit)})" if s else "-"
+            ratio = f"{c['ratio']:.2f}x" if "ratio" in c else "-"
+            if "added_ms" in c:
+                ratio += f" (+{c['added_ms']:.1f} ms)"
+            out.append(f"| {c['title']} | {show(base)} | {show(ax)} | {ratio} |")
         out.append("")
     look = res.get("service_table_ns", {})
     if look:

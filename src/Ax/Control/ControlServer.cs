@@ -175,6 +175,15 @@ internal sealed partial class ControlServer : IDisposable
         }
 
         var credentials = connection.PeerCredentials();
+        if (credentials.Pid == 0)
+        {
+            // SO_PEERCRED gives the pid as the daemon's PID namespace numbers it, 0 for a process that
+            // namespace cannot see (socket(7), cred_to_ucred in net/core/sock.c); seccomp notifications
+            // would carry 0 too, and the daemon could read none of the app's memory.
+            problem = "the app runs outside the daemon's PID namespace, where the daemon cannot see it: run the daemon with the host's PID namespace (pid: host in a compose file, --pid=host for podman or docker), or start the app inside the daemon's container";
+            return false;
+        }
+
         var draft = new AppRecord(
             string.Empty,
             request.Name ?? $"<{Guid.NewGuid()}>",

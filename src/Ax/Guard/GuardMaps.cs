@@ -15,9 +15,11 @@ namespace Ax.Guard;
 /// does to the socket changes it; and the entry lives in the socket, so it goes when the socket
 /// goes, with nothing to clean up. Linux 6.18 offers bpf_sk_storage_get to cgroup sock_addr programs
 /// (net/core/filter.c, sock_addr_func_proto), which is why no socket-cookie map is needed.</item>
-/// <item>the daemon's tgid, a one-entry array: the programs let that process connect, bind and send
-/// where apps may not. A new daemon writes its own tgid before anything else, so the programs its
-/// predecessor left behind (which the keeper holds until the new ones are attached) let it through.</item>
+/// <item>the daemon's identity, a one-entry array (<see cref="DaemonIdentity"/>: its tgid and the PID
+/// namespace that number is from): the programs let that process connect, bind and send where apps
+/// may not. A new daemon writes its own identity before anything else, so the programs its
+/// predecessor left behind (which the keeper holds until the new ones are attached) let it through,
+/// even when the new daemon runs in another PID namespace.</item>
 /// </list>
 /// A restarted daemon must find the same maps, or the sockets its predecessor made (restored with
 /// the apps, Apps/AppLifecycle.Restore.cs) would be unmarked. Their ids are kept in run-dir/guard-maps;
@@ -41,7 +43,7 @@ internal sealed class GuardMaps : IDisposable
     /// <summary>The BPF_MAP_TYPE_SK_STORAGE map of app sockets (key: a socket descriptor, value: an int).</summary>
     internal OwnedFd Marker { get; }
 
-    /// <summary>The one-entry array holding the tgid of the daemon now running.</summary>
+    /// <summary>The one-entry array holding the identity of the daemon now running (<see cref="DaemonIdentity"/>).</summary>
     internal OwnedFd Daemon { get; }
 
     /// <summary>True when the maps are a previous daemon's, found through run-dir/guard-maps.</summary>
@@ -49,10 +51,10 @@ internal sealed class GuardMaps : IDisposable
 
     /// <summary>
     /// Finds the maps a previous daemon of <paramref name="runDir"/> left, or makes new ones, records
-    /// their ids and writes <paramref name="daemonTgid"/> into them. Null, with the reason in
+    /// their ids and writes <paramref name="daemon"/> into them. Null, with the reason in
     /// <paramref name="problem"/>, where the kernel cannot make them.
     /// </summary>
-    internal static GuardMaps? OpenOrCreate(string runDir, int daemonTgid, [NotNullWhen(false)] out string? problem)
+    internal static GuardMaps? OpenOrCreate(string runDir, DaemonIdentity daemon, [NotNullWhen(false)] out string? problem)
     {
         string path = Path.Combine(runDir, FileName);
         problem = null;
@@ -63,7 +65,7 @@ internal sealed class GuardMaps : IDisposable
             return null;
         }
 
-        Errno error = maps.SetDaemon(daemonTgid);
+        Errno error = maps.SetDaemon(daemon);
         if (error != Errno.None)
         {
             maps.Dispose();
@@ -102,12 +104,12 @@ internal sealed class GuardMaps : IDisposable
         return BpfSyscall.TryLookup(Marker, key, value) == Errno.None;
     }
 
-    internal Errno SetDaemon(int tgid)
+    internal Errno SetDaemon(DaemonIdentity daemon)
     {
         Span<byte> key = stackalloc byte[sizeof(int)];
-        Span<byte> value = stackalloc byte[sizeof(int)];
+        Span<byte> value = stackalloc byte[DaemonIdentity.Size];
         key.Clear();
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(value, tgid);
+        daemon.Encode(value);
         return BpfSyscall.TryUpdate(Daemon, key, value);
     }
 
@@ -147,7 +149,7 @@ internal sealed class GuardMaps : IDisposable
                 return null;
             }
 
-            var daemonAttr = new MapCreateAttr { MapType = BPF_MAP_TYPE_ARRAY, KeySize = sizeof(int), ValueSize = sizeof(int), MaxEntries = 1 };
+            var daemonAttr = new MapCreateAttr { MapType = BPF_MAP_TYPE_ARRAY, KeySize = sizeof(int), ValueSize = DaemonIdentity.Size, MaxEntries = 1 };
             error = BpfSyscall.TryCreateMap(daemonAttr, DaemonName, out OwnedFd? daemon);
             if (error != Errno.None)
             {
@@ -179,8 +181,8 @@ internal sealed class GuardMaps : IDisposable
             return null;
         }
 
-        OwnedFd? marker = TryOpen(markerId, BPF_MAP_TYPE_SK_STORAGE, MarkerName, 0);
-        OwnedFd? daemon = TryOpen(daemonId, BPF_MAP_TYPE_ARRAY, DaemonName, 1);
+        OwnedFd? marker = TryOpen(markerId, BPF_MAP_TYPE_SK_STORAGE, MarkerName, sizeof(int), 0);
+        OwnedFd? daemon = TryOpen(daemonId, BPF_MAP_TYPE_ARRAY, DaemonName, DaemonIdentity.Size, 1);
         if (marker is null || daemon is null)
         {
             marker?.Dispose();
@@ -192,7 +194,7 @@ internal sealed class GuardMaps : IDisposable
     }
 
     /// <summary>The map with this id if it is still there and is what ax made (ids are reused only after 2^31 maps, but checking costs little).</summary>
-    private static OwnedFd? TryOpen(uint id, uint type, string name, uint maxEntries)
+    private static OwnedFd? TryOpen(uint id, uint type, string name, uint valueSize, uint maxEntries)
     {
         if (BpfSyscall.TryOpenMap(id, out OwnedFd? map) != Errno.None)
         {
@@ -200,7 +202,7 @@ internal sealed class GuardMaps : IDisposable
         }
 
         if (BpfSyscall.TryGetMapInfo(map!, out MapInfo info, out string actualName) == Errno.None &&
-            info.Type == type && info.KeySize == sizeof(int) && info.ValueSize == sizeof(int) &&
+            info.Type == type && info.KeySize == sizeof(int) && info.ValueSize == valueSize &&
             info.MaxEntries == maxEntries && actualName == name)
         {
             return map;

@@ -46,7 +46,13 @@ internal sealed partial class SocketGuard : IDisposable
     /// </summary>
     internal static SocketGuard? Start(string runDir, ILogger logger)
     {
-        GuardMaps? maps = GuardMaps.OpenOrCreate(runDir, Environment.ProcessId, out string? problem);
+        if (!DaemonIdentity.TryGetCurrent(out DaemonIdentity self, out string? problem))
+        {
+            Log.Unavailable(logger, problem);
+            return null;
+        }
+
+        GuardMaps? maps = GuardMaps.OpenOrCreate(runDir, self, out problem);
         if (maps is null)
         {
             Log.Unavailable(logger, problem!);
@@ -72,7 +78,7 @@ internal sealed partial class SocketGuard : IDisposable
             }
         }
 
-        Log.Started(logger, Environment.ProcessId, maps.Reused);
+        Log.Started(logger, self.Tgid, self.PidNamespaceInode, maps.Reused);
         return guard;
     }
 

@@ -66,6 +66,7 @@ internal static partial class Interop
         internal const int BPF_FUNC_sk_lookup_udp = 85;
         internal const int BPF_FUNC_sk_release = 86;
         internal const int BPF_FUNC_sk_storage_get = 107;
+        internal const int BPF_FUNC_get_ns_current_pid_tgid = 120;
         internal const int BPF_FUNC_get_netns_cookie = 122;
         internal const int BPF_FUNC_load_hdr_opt = 142;
         internal const int BPF_FUNC_store_hdr_opt = 143;

@@ -7,6 +7,12 @@ internal static partial class Interop
         /// <summary>Size of struct stat on x86_64, <c>&lt;bits/struct_stat.h&gt;</c>.</summary>
         internal const int StatSize = 144;
 
+        /// <summary>Offset of st_dev (a 64-bit dev_t, in stat's own encoding) in struct stat on x86_64.</summary>
+        internal const int StatDeviceOffset = 0;
+
+        /// <summary>Offset of st_ino (a 64-bit ino_t) in struct stat on x86_64.</summary>
+        internal const int StatInodeOffset = 8;
+
         /// <summary>Offset of st_mode (a 32-bit mode_t) in struct stat on x86_64.</summary>
         internal const int StatModeOffset = 24;
 

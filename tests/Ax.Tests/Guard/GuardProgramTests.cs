@@ -17,6 +17,8 @@ public sealed class GuardProgramTests
     private const int MarkerFd = 7;
     private const int DaemonFd = 8;
     private const int MapFd = 9;
+    private const ulong DaemonPidNsDevice = 4;
+    private const ulong DaemonPidNsInode = 4026531836;
 
     [Fact]
     public void EveryJumpLandsInsideTheProgram_AndItEndsInExit()
@@ -70,8 +72,20 @@ public sealed class GuardProgramTests
         Assert.True(Run(NodeIp, 40005, marked: false, program: program));
     }
 
+    [Fact]
+    public void TheDaemonsPid_SeenFromAnotherPidNamespace_IsAnApp()
+    {
+        // A process in a container's own PID namespace may have the daemon's number there: it is
+        // still refused, and its UDP sends still meet the destination check.
+        BpfInsn[] program = SocketGuardProgram.Build(MarkerFd, DaemonFd);
+        Assert.False(Run(NodeIp, 40005, pid: DaemonPid, pidNamespaceInode: DaemonPidNsInode + 1, program: program));
+        UdpGuardKey[] map = [new(NodeIp, 40005)];
+        Assert.False(Run(NodeIp, 40005, pid: DaemonPid, pidNamespaceInode: DaemonPidNsInode + 1, map: map));
+        Assert.True(Run(NodeIp, 40006, pid: DaemonPid, pidNamespaceInode: DaemonPidNsInode + 1, map: map));
+    }
+
     /// <summary>True when the program allows the call (returns 1).</summary>
-    private static bool Run(uint address, ushort port, int pid = AppPid, bool marked = true, UdpGuardKey[]? map = null, BpfInsn[]? program = null)
+    private static bool Run(uint address, ushort port, int pid = AppPid, bool marked = true, UdpGuardKey[]? map = null, BpfInsn[]? program = null, ulong pidNamespaceInode = DaemonPidNsInode)
     {
         const int Ctx = 0x1000;
         const int Sk = 0x2000;
@@ -81,7 +95,7 @@ public sealed class GuardProgramTests
         BinaryPrimitives.WriteUInt32BigEndian(memory.AsSpan(Ctx + UdpSendGuardProgram.OffsetUserIp4), address);
         BinaryPrimitives.WriteUInt16BigEndian(memory.AsSpan(Ctx + UdpSendGuardProgram.OffsetUserPort), port);
         BinaryPrimitives.WriteUInt64LittleEndian(memory.AsSpan(Ctx + AppSocketCheck.OffsetSk), Sk);
-        BinaryPrimitives.WriteInt32LittleEndian(memory.AsSpan(DaemonValue), DaemonPid);
+        new DaemonIdentity(DaemonPid, DaemonPidNsDevice, DaemonPidNsInode).Encode(memory.AsSpan(DaemonValue));
         var keys = (map ?? []).Select(k =>
         {
             var bytes = new byte[UdpGuardKey.Size];
@@ -117,7 +131,7 @@ public sealed class GuardProgramTests
                 case 0x85:
                     r[0] = insn.Immediate switch
                     {
-                        BPF_FUNC_get_current_pid_tgid => ((ulong)(uint)pid << 32) | (uint)pid,
+                        BPF_FUNC_get_ns_current_pid_tgid => PidNsInfo(r[1], r[2], r[3], r[4]),
                         BPF_FUNC_sk_storage_get => r[1] == MarkerFd && r[2] == Sk && marked ? 0x3800ul : 0,
                         BPF_FUNC_map_lookup_elem when r[1] == DaemonFd => BinaryPrimitives.ReadUInt32LittleEndian(memory.AsSpan(Address(r[2], 0))) == 0 ? (ulong)DaemonValue : 0,
                         BPF_FUNC_map_lookup_elem when r[1] == MapFd => keys.Contains(Convert.ToHexString(memory.AsSpan(Address(r[2], 0), UdpGuardKey.Size))) ? 0x3800ul : 0,
@@ -146,5 +160,22 @@ public sealed class GuardProgramTests
         throw new InvalidOperationException("fell off the end of the program");
 
         static int Address(ulong register, short offset) => checked((int)register + offset);
+
+        // bpf_get_ns_current_pid_tgid (kernel/bpf/helpers.c): fills struct bpf_pidns_info where the
+        // caller's namespace is the one asked about; zeroes it and fails with -EINVAL otherwise.
+        ulong PidNsInfo(ulong device, ulong inode, ulong info, ulong size)
+        {
+            Assert.Equal(8ul, size);
+            Span<byte> bytes = memory.AsSpan(Address(info, 0), 8);
+            if (device != DaemonPidNsDevice || inode != pidNamespaceInode)
+            {
+                bytes.Clear();
+                return unchecked((ulong)-22);
+            }
+
+            BinaryPrimitives.WriteInt32LittleEndian(bytes, pid);
+            BinaryPrimitives.WriteInt32LittleEndian(bytes[4..], pid);
+            return 0;
+        }
     }
 }

@@ -39,7 +39,7 @@ public sealed class SocketGuardKernelTests : IDisposable
         Assert.Equal(0, Connect(daemonSocket, ListenerPort));
 
         using OwnedFd appSocket = MarkedSocket(global::Interop.Libc.SOCK_STREAM);
-        Assert.Equal(Errno.None, _guard.Maps.SetDaemon(1));
+        Assert.Equal(Errno.None, _guard.Maps.SetDaemon(Self() with { Tgid = 1 }));
         Assert.Equal(EPERM, Bind(appSocket, 0));
         Assert.Equal(EPERM, Connect(appSocket, ListenerPort));
 
@@ -52,9 +52,25 @@ public sealed class SocketGuardKernelTests : IDisposable
     }
 
     [Fact]
+    public void TheDaemonsTgid_InAnotherPidNamespace_IsRefused()
+    {
+        // The same number in a namespace that is not this process's: the kernel's helper finds the
+        // caller outside it, so the caller is an app whatever its pid.
+        using OwnedFd socket = MarkedSocket(global::Interop.Libc.SOCK_STREAM);
+        DaemonIdentity self = Self();
+        Assert.Equal(Errno.None, _guard.Maps.SetDaemon(self with { PidNamespaceInode = self.PidNamespaceInode + 1 }));
+        Assert.Equal(EPERM, Bind(socket, 0));
+        Assert.Equal(EPERM, Connect(socket, ListenerPort));
+
+        Assert.Equal(Errno.None, _guard.Maps.SetDaemon(self));
+        Assert.Equal(0, Bind(socket, 0));
+        Assert.Equal(0, Connect(socket, ListenerPort));
+    }
+
+    [Fact]
     public void AnUnmarkedSocket_IsLeftAlone_WhoeverCalls()
     {
-        Assert.Equal(Errno.None, _guard.Maps.SetDaemon(1));
+        Assert.Equal(Errno.None, _guard.Maps.SetDaemon(Self() with { Tgid = 1 }));
         using var plain = new OwnedFd(global::Interop.Libc.Socket(global::Interop.Libc.AF_INET, global::Interop.Libc.SOCK_STREAM | global::Interop.Libc.SOCK_CLOEXEC, 0));
         Assert.Equal(0, Bind(plain, 0));
         Assert.Equal(0, Connect(plain, ListenerPort));
@@ -68,7 +84,7 @@ public sealed class SocketGuardKernelTests : IDisposable
     {
         using var dualStack = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
         Assert.Equal(Errno.None, _guard.Maps.MarkAppSocket((int)dualStack.Handle));
-        Assert.Equal(Errno.None, _guard.Maps.SetDaemon(1));
+        Assert.Equal(Errno.None, _guard.Maps.SetDaemon(Self() with { Tgid = 1 }));
 
         var refused = Assert.Throws<SocketException>(() => dualStack.Connect(new IPEndPoint(IPAddress.Loopback.MapToIPv6(), ListenerPort)));
         Assert.Equal(SocketError.AccessDenied, refused.SocketErrorCode);
@@ -96,7 +112,7 @@ public sealed class SocketGuardKernelTests : IDisposable
             Assert.Equal(Errno.None, _guard.Maps.MarkAppSocket((int)app.Handle));
             Assert.Equal(Errno.None, _guard.Maps.MarkAppSocket((int)app6.Handle));
             app.SendTo([1], guarded); // the daemon's own send
-            Assert.Equal(Errno.None, _guard.Maps.SetDaemon(1));
+            Assert.Equal(Errno.None, _guard.Maps.SetDaemon(Self() with { Tgid = 1 }));
 
             Assert.Equal(SocketError.AccessDenied, Assert.Throws<SocketException>(() => app.SendTo([1], guarded)).SocketErrorCode);
             var mapped = new IPEndPoint(IPAddress.Loopback.MapToIPv6(), guarded.Port);
@@ -115,7 +131,7 @@ public sealed class SocketGuardKernelTests : IDisposable
     {
         using OwnedFd socket = MarkedSocket(global::Interop.Libc.SOCK_STREAM);
 
-        GuardMaps? next = GuardMaps.OpenOrCreate(_runDir, Environment.ProcessId, out string? problem);
+        GuardMaps? next = GuardMaps.OpenOrCreate(_runDir, Self(), out string? problem);
         Assert.NotNull(next);
         using (next)
         {
@@ -139,6 +155,9 @@ public sealed class SocketGuardKernelTests : IDisposable
         Assert.True(_guard.Maps.IsAppSocket(socket.Fd));
         return socket;
     }
+
+    private static DaemonIdentity Self() =>
+        DaemonIdentity.TryGetCurrent(out DaemonIdentity self, out string? problem) ? self : throw new InvalidOperationException(problem);
 
     private static int Bind(OwnedFd socket, ushort port) =>
         SocketCalls.Bind(socket.Fd, global::Interop.Libc.AF_INET, InetEndpoint.FromV4(new Ipv4Endpoint(Loopback, port))) == 0 ? 0 : (int)global::Interop.LastErrno();
