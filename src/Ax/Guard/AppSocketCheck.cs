@@ -49,10 +49,7 @@ internal static class AppSocketCheck
         // bpf_sk_storage_get(marker, sk, NULL, 0): NULL for a socket the daemon did not mark.
         b.LoadDoubleWord(R2, Ctx, OffsetSk);
         b.JumpIf(Condition.Equal, R2, 0, "allow");
-        b.LoadMap(R1, markerMapFd);
-        b.MoveImmediate(R3, 0);
-        b.MoveImmediate(R4, 0);
-        b.Call(BPF_FUNC_sk_storage_get);
+        b.SocketStorageGet(markerMapFd, R2);
         b.JumpIf(Condition.Equal, R0, 0, "allow");
 
         // The daemon's own calls: it connects, binds and sends on app sockets for the apps. Its entry

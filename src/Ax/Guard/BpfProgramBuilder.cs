@@ -132,6 +132,28 @@ internal sealed class BpfProgramBuilder
     /// <summary>r0 = helper(r1..r5).</summary>
     internal void Call(int helper) => Emit(ClassJmp | OpCall, 0, 0, 0, helper);
 
+    /// <summary>
+    /// r0 = bpf_sk_storage_get(map, socket, NULL, flags): the socket's value in a socket storage map, or NULL
+    /// (with BPF_SK_STORAGE_GET_F_CREATE, a new zeroed one). The socket is in <paramref name="socket"/>; r1-r5 are clobbered.
+    /// </summary>
+    internal void SocketStorageGet(int mapFd, int socket, int flags = 0)
+    {
+        if (socket is BpfRegister.R1 or BpfRegister.R3 or BpfRegister.R4)
+        {
+            throw new ArgumentOutOfRangeException(nameof(socket), "the socket must be in r2 or a register the call's arguments leave alone");
+        }
+
+        LoadMap(BpfRegister.R1, mapFd);
+        if (socket != BpfRegister.R2)
+        {
+            MoveRegister(BpfRegister.R2, socket);
+        }
+
+        MoveImmediate(BpfRegister.R3, 0);
+        MoveImmediate(BpfRegister.R4, flags);
+        Call(BPF_FUNC_sk_storage_get);
+    }
+
     internal void Exit() => Emit(ClassJmp | OpExit, 0, 0, 0, 0);
 
     /// <summary>Gives the next instruction a name that jumps can target.</summary>

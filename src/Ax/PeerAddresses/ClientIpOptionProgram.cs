@@ -191,11 +191,7 @@ internal static class ClientIpOptionProgram
     {
         b.LoadDoubleWord(Sock, Ctx, OffsetSk);
         b.JumpIf(Condition.Equal, Sock, 0, "out");
-        b.LoadMap(R1, mapFd);
-        b.MoveRegister(R2, Sock);
-        b.MoveImmediate(R3, 0);
-        b.MoveImmediate(R4, create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
-        b.Call(BPF_FUNC_sk_storage_get);
+        b.SocketStorageGet(mapFd, Sock, create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
         b.JumpIf(Condition.Equal, R0, 0, "out");
     }
 

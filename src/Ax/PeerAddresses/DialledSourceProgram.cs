@@ -37,10 +37,7 @@ internal static class DialledSourceProgram
         b.MoveRegister(Ctx, R1);
         b.LoadDoubleWord(R2, Ctx, OffsetSk);
         b.JumpIf(Condition.Equal, R2, 0, "out");
-        b.LoadMap(R1, dialledMapFd);
-        b.MoveImmediate(R3, 0);
-        b.MoveImmediate(R4, 0);
-        b.Call(BPF_FUNC_sk_storage_get);
+        b.SocketStorageGet(dialledMapFd, R2);
         b.JumpIf(Condition.Equal, R0, 0, "out");
         b.MoveRegister(Value, R0);
 

@@ -143,11 +143,7 @@ internal static class PeerAddressProgram
             // A socket accepted from a client on another node holds its IP itself (non-zero only when
             // the client's SYN carried it); a datagram socket never does.
             b.LoadDoubleWord(Sock, Ctx, OffsetSk);
-            b.LoadMap(R1, peerMapFd);
-            b.MoveRegister(R2, Sock);
-            b.MoveImmediate(R3, 0);
-            b.MoveImmediate(R4, 0);
-            b.Call(BPF_FUNC_sk_storage_get);
+            b.SocketStorageGet(peerMapFd, Sock);
             b.JumpIf(Condition.Equal, R0, 0, "lookup");
             b.LoadWord(R2, R0, 0);
             b.JumpIf32(Condition.Equal, R2, 0, "lookup");
@@ -215,11 +211,7 @@ internal static class PeerAddressProgram
         // datagrams to such an address are none of ax's business.
         b.LoadDoubleWord(Sock, Ctx, OffsetSk);
         b.JumpIf(Condition.Equal, Sock, 0, "out");
-        b.LoadMap(R1, markerMapFd);
-        b.MoveRegister(R2, Sock);
-        b.MoveImmediate(R3, 0);
-        b.MoveImmediate(R4, 0);
-        b.Call(BPF_FUNC_sk_storage_get);
+        b.SocketStorageGet(markerMapFd, Sock);
         b.JumpIf(Condition.Equal, R0, 0, "out");
         if (v6)
         {
@@ -301,11 +293,7 @@ internal static class PeerAddressProgram
     {
         b.JumpIf(Condition.Equal, R0, 0, "out");
         b.MoveRegister(Sock, R0);
-        b.LoadMap(R1, mapFd);
-        b.MoveRegister(R2, Sock);
-        b.MoveImmediate(R3, 0);
-        b.MoveImmediate(R4, 0);
-        b.Call(BPF_FUNC_sk_storage_get);
+        b.SocketStorageGet(mapFd, Sock);
         b.JumpIf(Condition.Equal, R0, 0, "release");
         b.LoadWord(R2, R0, 0);
     }

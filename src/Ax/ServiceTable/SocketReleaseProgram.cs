@@ -37,11 +37,7 @@ internal static class SocketReleaseProgram
 
         // bpf_sk_storage_get(marker, sk, NULL, 0): the context is the socket itself here.
         b.Label("app");
-        b.LoadMap(R1, markerMapFd);
-        b.MoveRegister(R2, Ctx);
-        b.MoveImmediate(R3, 0);
-        b.MoveImmediate(R4, 0);
-        b.Call(BPF_FUNC_sk_storage_get);
+        b.SocketStorageGet(markerMapFd, Ctx);
         b.JumpIf(Condition.Equal, R0, 0, "out");
 
         b.StoreWordImmediate(Frame, KeyOffset, 0);

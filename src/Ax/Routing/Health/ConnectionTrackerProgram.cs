@@ -146,10 +146,7 @@ internal static class ConnectionTrackerProgram
     {
         b.LoadDoubleWord(R2, Ctx, OffsetSk);
         b.JumpIf(Condition.Equal, R2, 0, "out");
-        b.LoadMap(R1, mapFd);
-        b.MoveImmediate(R3, 0);
-        b.MoveImmediate(R4, 0);
-        b.Call(BPF_FUNC_sk_storage_get);
+        b.SocketStorageGet(mapFd, R2);
         b.JumpIf(Condition.Equal, R0, 0, "out");
         b.MoveRegister(Entry, R0);
     }
