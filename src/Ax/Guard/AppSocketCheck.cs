@@ -42,7 +42,7 @@ internal static class AppSocketCheck
     /// <summary>The label the check falls through to for a caller that is not the daemon.</summary>
     private const string NotDaemon = "app_socket_not_daemon";
 
-    internal static void Emit(BpfProgramBuilder b, int markerMapFd, int daemonMapFd)
+    internal static void Emit(BpfProgramBuilder b, int markerMapFd, int daemonMapFd, DaemonCallerCheck check = DaemonCallerCheck.PidNamespace)
     {
         b.MoveRegister(Ctx, R1);
 
@@ -61,6 +61,16 @@ internal static class AppSocketCheck
         b.Call(BPF_FUNC_map_lookup_elem);
         b.JumpIf(Condition.Equal, R0, 0, "refuse"); // an array always has key 0; the verifier wants the check
         b.MoveRegister(Daemon, R0);
+        if (check == DaemonCallerCheck.InitialNamespaceTgid)
+        {
+            // bpf_get_current_pid_tgid() >> 32: the caller's tgid in the initial PID namespace, which is
+            // the daemon's own (SocketGuard uses this only for a daemon that lives there).
+            b.Call(BPF_FUNC_get_current_pid_tgid);
+            b.ShiftRightImmediate(R0, 32);
+            b.LoadWord(R2, Daemon, DaemonIdentity.TgidOffset);
+            b.JumpIfRegister32(Condition.Equal, R0, R2, "allow");
+            return;
+        }
 
         // bpf_get_ns_current_pid_tgid(dev, ino, &info, 8): the caller's tgid in the daemon's PID
         // namespace, or a non-zero result where the caller's active namespace is another one (an app

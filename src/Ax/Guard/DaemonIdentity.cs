@@ -26,6 +26,12 @@ internal readonly record struct DaemonIdentity(int Tgid, ulong PidNamespaceDevic
 
     private const string PidNamespacePath = "/proc/self/ns/pid";
 
+    /// <summary>PROC_PID_INIT_INO, include/linux/proc_ns.h: the inode of the initial PID namespace, fixed.</summary>
+    private const ulong InitialPidNamespaceInode = 0xEFFFFFFC;
+
+    /// <summary>True for a daemon in the machine's initial PID namespace, where its tgid is the kernel's.</summary>
+    internal bool IsInInitialPidNamespace => PidNamespaceInode == InitialPidNamespaceInode;
+
     /// <summary>This process, in the PID namespace it lives in; false, with the reason, where /proc cannot tell.</summary>
     internal static unsafe bool TryGetCurrent(out DaemonIdentity identity, [NotNullWhen(false)] out string? problem)
     {

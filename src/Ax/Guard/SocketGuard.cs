@@ -31,6 +31,9 @@ internal sealed partial class SocketGuard : IDisposable
         _cgroup = cgroup;
     }
 
+    /// <summary>How this kernel's guard programs know the daemon's own calls; the UDP send guard uses the same.</summary>
+    internal DaemonCallerCheck CallerCheck { get; private set; } = DaemonCallerCheck.PidNamespace;
+
     /// <summary>The maps every guard program reads; <see cref="GuardMaps.MarkAppSocket"/> is the daemon's socket() step.</summary>
     internal GuardMaps Maps { get; }
 
@@ -70,15 +73,29 @@ internal sealed partial class SocketGuard : IDisposable
         BpfInsn[] program = SocketGuardProgram.Build(maps.Marker.Fd, maps.Daemon.Fd);
         foreach (var (attachType, name) in SocketGuardProgram.Hooks)
         {
-            if (!guard.TryAttach(name, program, attachType, out problem))
+            if (guard.TryAttach(name, program, attachType, out problem))
             {
-                guard.Dispose();
-                Log.Unavailable(logger, problem);
-                return null;
+                continue;
             }
+
+            // Before Linux 6.10 a cgroup program may not ask for a tgid in a given PID namespace; a daemon in
+            // the initial one can be known by the machine-wide tgid instead, as every such kernel allows.
+            if (guard._links.Count == 0 && self.IsInInitialPidNamespace && guard.CallerCheck == DaemonCallerCheck.PidNamespace)
+            {
+                guard.CallerCheck = DaemonCallerCheck.InitialNamespaceTgid;
+                program = SocketGuardProgram.Build(maps.Marker.Fd, maps.Daemon.Fd, guard.CallerCheck);
+                if (guard.TryAttach(name, program, attachType, out problem))
+                {
+                    continue;
+                }
+            }
+
+            guard.Dispose();
+            Log.Unavailable(logger, problem);
+            return null;
         }
 
-        Log.Started(logger, self.Tgid, self.PidNamespaceInode, maps.Reused);
+        Log.Started(logger, self.Tgid, self.PidNamespaceInode, guard.CallerCheck, maps.Reused);
         return guard;
     }
 

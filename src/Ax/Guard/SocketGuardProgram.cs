@@ -25,10 +25,10 @@ internal static class SocketGuardProgram
         (BPF_CGROUP_INET6_BIND, "ax_bind6"),
     ];
 
-    internal static BpfInsn[] Build(int markerMapFd, int daemonMapFd)
+    internal static BpfInsn[] Build(int markerMapFd, int daemonMapFd, DaemonCallerCheck check = DaemonCallerCheck.PidNamespace)
     {
         var b = new BpfProgramBuilder();
-        AppSocketCheck.Emit(b, markerMapFd, daemonMapFd);
+        AppSocketCheck.Emit(b, markerMapFd, daemonMapFd, check);
         b.Label("refuse");
         b.MoveImmediate(AppSocketCheck.R0, 0);
         b.Exit();

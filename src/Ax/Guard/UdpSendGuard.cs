@@ -64,7 +64,7 @@ internal sealed partial class UdpSendGuard : IDisposable
             return null;
         }
 
-        BpfInsn[] instructions = UdpSendGuardProgram.Build(socketGuard.Maps.Marker.Fd, socketGuard.Maps.Daemon.Fd, map!.Fd);
+        BpfInsn[] instructions = UdpSendGuardProgram.Build(socketGuard.Maps.Marker.Fd, socketGuard.Maps.Daemon.Fd, map!.Fd, socketGuard.CallerCheck);
         if (!socketGuard.TryAttach("ax_udp_guard", instructions, BPF_CGROUP_UDP4_SENDMSG, out string? problem))
         {
             map.Dispose();

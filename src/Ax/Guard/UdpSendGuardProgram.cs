@@ -37,10 +37,10 @@ internal static class UdpSendGuardProgram
     private const int Ip = 7;
     private const int Port = 8;
 
-    internal static BpfInsn[] Build(int markerMapFd, int daemonMapFd, int destinationMapFd)
+    internal static BpfInsn[] Build(int markerMapFd, int daemonMapFd, int destinationMapFd, DaemonCallerCheck check = DaemonCallerCheck.PidNamespace)
     {
         var b = new BpfProgramBuilder();
-        AppSocketCheck.Emit(b, markerMapFd, daemonMapFd);
+        AppSocketCheck.Emit(b, markerMapFd, daemonMapFd, check);
 
         // The map: first the exact ip:port, then the ip with port 0 (every port of a virtual IP).
         b.LoadWord(Ip, Ctx, OffsetUserIp4);

@@ -23,7 +23,11 @@ public sealed class GuardProgramTests
     [Fact]
     public void EveryJumpLandsInsideTheProgram_AndItEndsInExit()
     {
-        foreach (BpfInsn[] program in new[] { UdpSendGuardProgram.Build(MarkerFd, DaemonFd, MapFd), SocketGuardProgram.Build(MarkerFd, DaemonFd), Ax.ServiceTable.SocketReleaseProgram.Build(MarkerFd, MapFd) })
+        foreach (BpfInsn[] program in new[]
+        {
+            UdpSendGuardProgram.Build(MarkerFd, DaemonFd, MapFd), SocketGuardProgram.Build(MarkerFd, DaemonFd), Ax.ServiceTable.SocketReleaseProgram.Build(MarkerFd, MapFd),
+            UdpSendGuardProgram.Build(MarkerFd, DaemonFd, MapFd, DaemonCallerCheck.InitialNamespaceTgid), SocketGuardProgram.Build(MarkerFd, DaemonFd, DaemonCallerCheck.InitialNamespaceTgid),
+        })
         {
             BpfProgramShape.AssertJumpsLandInsideAndItEndsInExit(program);
         }
@@ -70,6 +74,22 @@ public sealed class GuardProgramTests
         Assert.False(Run(NodeIp, 40005, program: program));
         Assert.True(Run(NodeIp, 40005, pid: DaemonPid, program: program));
         Assert.True(Run(NodeIp, 40005, marked: false, program: program));
+    }
+
+    /// <summary>Kernels before 6.10, where a cgroup program may not call bpf_get_ns_current_pid_tgid: the machine-wide tgid.</summary>
+    [Fact]
+    public void OnOlderKernels_TheMachineWideTgid_TellsTheDaemonFromApps()
+    {
+        BpfInsn[] connectBind = SocketGuardProgram.Build(MarkerFd, DaemonFd, DaemonCallerCheck.InitialNamespaceTgid);
+        BpfInsn[] udp = UdpSendGuardProgram.Build(MarkerFd, DaemonFd, MapFd, DaemonCallerCheck.InitialNamespaceTgid);
+        UdpGuardKey[] map = [new(NodeIp, 40005)];
+
+        Assert.False(Run(NodeIp, 40005, program: connectBind));
+        Assert.True(Run(NodeIp, 40005, pid: DaemonPid, program: connectBind));
+        Assert.True(Run(NodeIp, 40005, marked: false, program: connectBind));
+        Assert.False(Run(NodeIp, 40005, map: map, program: udp));
+        Assert.True(Run(NodeIp, 40005, pid: DaemonPid, map: map, program: udp));
+        Assert.True(Run(NodeIp, 40006, map: map, program: udp));
     }
 
     [Fact]
@@ -132,6 +152,7 @@ public sealed class GuardProgramTests
                     r[0] = insn.Immediate switch
                     {
                         BPF_FUNC_get_ns_current_pid_tgid => PidNsInfo(r[1], r[2], r[3], r[4]),
+                        BPF_FUNC_get_current_pid_tgid => ((ulong)(uint)pid << 32) | (uint)pid, // the initial namespace's numbers
                         BPF_FUNC_sk_storage_get => r[1] == MarkerFd && r[2] == Sk && marked ? 0x3800ul : 0,
                         BPF_FUNC_map_lookup_elem when r[1] == DaemonFd => BinaryPrimitives.ReadUInt32LittleEndian(memory.AsSpan(Address(r[2], 0))) == 0 ? (ulong)DaemonValue : 0,
                         BPF_FUNC_map_lookup_elem when r[1] == MapFd => keys.Contains(Convert.ToHexString(memory.AsSpan(Address(r[2], 0), UdpGuardKey.Size))) ? 0x3800ul : 0,

@@ -92,6 +92,28 @@ public sealed class SocketGuardKernelTests : IDisposable
         Assert.Equal(SocketError.AccessDenied, refused.SocketErrorCode);
     }
 
+    /// <summary>
+    /// The variant for kernels before 6.10 (the machine-wide tgid) passes this kernel's verifier and, added
+    /// beside the guard's own programs, still lets the daemon (this process, in the initial PID namespace) bind
+    /// and connect, while refusing anyone else.
+    /// </summary>
+    [Fact]
+    public void OlderKernelsVariant_LoadsAndLetsOnlyTheDaemonConnectAndBind()
+    {
+        Assert.True(Self().IsInInitialPidNamespace, "the tests run in the machine's initial PID namespace");
+        BpfInsn[] program = SocketGuardProgram.Build(_guard.Maps.Marker.Fd, _guard.Maps.Daemon.Fd, DaemonCallerCheck.InitialNamespaceTgid);
+        Assert.True(_guard.TryAttach("ax_connect_old", program, BPF_CGROUP_INET4_CONNECT, out string? problem), problem);
+        Assert.True(_guard.TryAttach("ax_bind_old", program, BPF_CGROUP_INET4_BIND, out problem), problem);
+
+        using OwnedFd daemonSocket = MarkedSocket(global::Interop.Libc.SOCK_STREAM);
+        Assert.Equal(0, Bind(daemonSocket, 0));
+        Assert.Equal(0, Connect(daemonSocket, ListenerPort));
+        using OwnedFd appSocket = MarkedSocket(global::Interop.Libc.SOCK_STREAM);
+        Assert.Equal(Errno.None, _guard.Maps.SetDaemon(Self() with { Tgid = 1 }));
+        Assert.Equal(EPERM, Bind(appSocket, 0));
+        Assert.Equal(EPERM, Connect(appSocket, ListenerPort));
+    }
+
     [Fact]
     public void UdpSendGuard_RefusesAnOutsidersSendmsgToAGuardedDestination_AlsoV4MappedFromIpv6()
     {
