@@ -207,12 +207,13 @@ internal static class PeerAddressProgram
             b.LoadWord(Asked, Ctx, OffsetMsgSrcIp4);
         }
 
-        // Only app sockets (whether the app or the daemon routing its sendto sends); other processes'
-        // datagrams to such an address are none of ax's business.
+        // Only this daemon's app sockets (whether the app or the daemon routing its sendto sends); other
+        // processes' datagrams are none of ax's business, and another daemon's sockets (several nodes'
+        // daemons on one machine share a cgroup) are that daemon's own program's, sentinel and all.
         b.LoadDoubleWord(Sock, Ctx, OffsetSk);
-        b.JumpIf(Condition.Equal, Sock, 0, "out");
+        b.JumpIf(Condition.Equal, Sock, 0, "allow");
         b.SocketStorageGet(markerMapFd, Sock);
-        b.JumpIf(Condition.Equal, R0, 0, "out");
+        b.JumpIf(Condition.Equal, R0, 0, "allow");
         if (v6)
         {
             JumpUnlessMapped(b);
@@ -253,6 +254,7 @@ internal static class PeerAddressProgram
             b.JumpIf32(Condition.Equal, Asked, ReplySentinelWord, "refuse");
         }
 
+        b.Label("allow");
         b.MoveImmediate(R0, 1);
         b.Exit();
         if (!v6)

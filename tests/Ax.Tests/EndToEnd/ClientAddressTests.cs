@@ -106,6 +106,28 @@ public sealed class ClientAddressTests
         Assert.True(client.GetProperty("answer").GetString() == "reply", result.Stdout + server.Output);
     }
 
+    /// <summary>
+    /// Daemons of several nodes on one machine attach their programs to one cgroup (here the test runner's),
+    /// so each one's UDP reply program also sees the other's sockets: it must leave a socket that is not its
+    /// own alone, even while the other daemon's reply request (the IP_PKTINFO sentinel) is still on it.
+    /// The other daemon starts first, so its programs run first.
+    /// </summary>
+    [Fact]
+    public void UdpServer_ReplyWithSendto_Arrives_WhileAnotherDaemonRunsOnTheMachine()
+    {
+        using var other = TestNode.Create();
+        using var node = TestNode.Create();
+        var sysctl = node.Run(["sysctl", "-w", "net.ipv4.ip_local_port_range=32768 39999"]);
+        Assert.True(sysctl.ExitCode == 0, sysctl.ToString());
+        var server = node.StartApp("--ip", "1.1.1.1", "python3", Scripts.Path("udp_reply_server.py"), "5300", "sendto");
+        node.WaitForServers("1.1.1.1:5300");
+
+        var result = node.Ax("run", "--ip", "2.2.2.2", "--", "python3", Scripts.Path("udp_ask.py"), "1.1.1.1", "5300");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(JsonDocument.Parse(result.Stdout).RootElement.GetProperty("answer").GetString() == "reply", result.Stdout + server.Output);
+    }
+
     private static JsonElement Connect(TestNode node, params string[] runArgs)
     {
         var result = node.Ax(["run", .. runArgs, "--", "python3", Scripts.Path("names_client.py"), "1.1.1.1", "7000"]);
