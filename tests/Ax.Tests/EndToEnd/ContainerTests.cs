@@ -72,8 +72,9 @@ public sealed class ContainerTests
         using var node = TestNode.Create();
         using var podman = new PodmanSandbox();
         string rootfs = podman.MakeRootfs("image", "unused", glibc: true);
+        File.WriteAllText(Path.Combine(rootfs, "etc", "passwd"), "root:x:0:0::/:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n");
 
-        var result = podman.Run(node, [.. SeedOptions(node, frontOnly: false), "--rootfs", rootfs, "run", "--user", "65534", "--", "id", "-u"]);
+        var result = podman.Run(node, [.. SeedOptions(node, frontOnly: false), "--rootfs", rootfs, "run", "--user", "nobody", "--", "id", "-u"]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("65534", result.Stdout.Trim());
@@ -188,7 +189,7 @@ public sealed class ContainerTests
         using var podman = new PodmanSandbox();
         string rootfs = podman.MakeRootfs("image", "unused", glibc: !frontOnly);
 
-        var result = podman.Run(node, "--net", "none", .. Mounts(frontOnly), "--entrypoint", "/usr/bin/ax", "--rootfs", rootfs, "run", "--", "true");
+        var result = podman.Run(node, ["--net", "none", .. Mounts(frontOnly), "--entrypoint", "/usr/bin/ax", "--rootfs", rootfs, "run", "--", "true"]);
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains($"mount the host's run directory into", result.Stderr);
@@ -209,7 +210,7 @@ public sealed class ContainerTests
         node.StartApp("--ip", "3.3.3.3", "--", "python3", Scripts.Path("serve_text.py"), "80", "from-host");
         node.WaitForServers("3.3.3.3:80");
 
-        var result = podman.Run(node, "--net", "none", "-v", $"{node.RunDir}:{RunDir}:ro", .. Mounts(frontOnly), "--entrypoint", "/usr/bin/ax", "--rootfs", rootfs, "run", "--", "wget", "-qO-", "http://3.3.3.3/");
+        var result = podman.Run(node, ["--net", "none", "-v", $"{node.RunDir}:{RunDir}:ro", .. Mounts(frontOnly), "--entrypoint", "/usr/bin/ax", "--rootfs", rootfs, "run", "--", "wget", "-qO-", "http://3.3.3.3/"]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("from-host", result.Stdout.Trim());
@@ -235,7 +236,12 @@ public sealed class ContainerTests
         Assert.Contains("allow seccomp in the profile", result.Stderr);
     }
 
-    /// <summary>The seed's options before IMAGE, with the node's run directory and the launcher under test.</summary>
+    /// <summary>The seed's options before IMAGE, with the node's run directory and the ax under test.</summary>
     private static string[] SeedOptions(TestNode node, bool frontOnly) =>
         ["--net", "none", "-v", $"{node.RunDir}:{RunDir}", .. Mounts(frontOnly), "--entrypoint", "/usr/bin/ax"];
+
+    /// <summary>The seed's one mount of the host's ax, and with ax-core, the rest of ax, beside it.</summary>
+    private static string[] Mounts(bool frontOnly) => frontOnly
+        ? ["-v", $"{AxBinary.Path}:/usr/bin/ax"]
+        : ["-v", $"{AxBinary.Path}:/usr/bin/ax", "-v", $"{PodmanSandbox.Core}:/usr/bin/ax-core"];
 }

@@ -26,7 +26,7 @@ public sealed class DockerTests
         docker.Import(rootfs, "axtest:1");
 
         var server = docker.Start(
-            "--net", "none", "-v", $"{node.RunDir}:{RunDir}", .. Mounts(frontOnly), "--entrypoint", "/usr/bin/ax", "axtest:1", "run", "--ip", "1.1.1.1", "httpd", "-f", "-p", "80", "-h", "/www");
+            ["--net", "none", "-v", $"{node.RunDir}:{RunDir}", .. Mounts(frontOnly), "--entrypoint", "/usr/bin/ax", "axtest:1", "run", "--ip", "1.1.1.1", "httpd", "-f", "-p", "80", "-h", "/www"]);
         node.WaitForServers("1.1.1.1:80");
         var result = node.Ax("run", "--", "curl", "-sS", "--max-time", "5", "1.1.1.1");
 
@@ -35,5 +35,8 @@ public sealed class DockerTests
         Assert.Contains("ax: note: the app runs in this network namespace, which has only lo (as in a container started with --net none)", server.Output);
     }
 
-    private static string Launcher(bool frontOnly) => staticLauncher ? PodmanSandbox.ContainerLauncher : AxBinary.Path;
+    /// <summary>The seed's one mount of the host's ax, and with ax-core, the rest of ax, beside it.</summary>
+    private static string[] Mounts(bool frontOnly) => frontOnly
+        ? ["-v", $"{AxBinary.Path}:/usr/bin/ax"]
+        : ["-v", $"{AxBinary.Path}:/usr/bin/ax", "-v", $"{PodmanSandbox.Core}:/usr/bin/ax-core"];
 }
