@@ -1,5 +1,7 @@
 /*
- * The process entry of the ax binary (CustomNativeMain in Ax.csproj).
+ * The process entry of both of ax's files: ax-core, the NativeAOT program (CustomNativeMain in Ax.csproj),
+ * and, linked statically against musl with container.c (-DAX_FRONT), ax itself, the static front that
+ * every command starts in and that execs ax-core for all but the launch below (container.c).
  *
  * Every command but one goes straight to the .NET program (__managed__Main). The one is `ax run`, and only
  * its plainest form: the launch of an app is paid by every app, and starting the .NET runtime alone costs
