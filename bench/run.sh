@@ -39,7 +39,7 @@
 #   BENCH_BPF_CONNECT=0    skip the takeover_bpf variant of the connect workload (connect() rewritten by BPF)
 #   BENCH_TW_BUCKETS=N     diagnostic: net.ipv4.tcp_max_tw_buckets in the node namespace (default: the kernel's)
 #   BENCH_KEEP_WORK=1      keep the scratch directory /tmp/axbench/<pid> (logs) after the run
-#   AX_BINARY=PATH         the ax binary (default out/ax)
+#   AX_BINARY=PATH         the ax binary, the static front (default out/ax); ax-core beside it is copied too
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -236,9 +236,12 @@ gcc -O2 -Wall -o "$WORK/takeover" "$BENCH_DIR/lib/takeover.c"
 # The other design, measured beside it: connect() rewritten in the kernel by a cgroup BPF program, no trap.
 gcc -O2 -Wall -o "$WORK/bpfconnect" "$BENCH_DIR/lib/bpfconnect.c"
 # A private copy of ax: `make build` elsewhere may replace out/ax while the suite runs, and the daemon
-# and every `ax run` must be the same build.
+# and every `ax run` must be the same build. ax is the static front: it runs the plain `ax run` itself and
+# execs the ax-core beside it for the rest (the daemon, ax get ..., every launch it hands over).
 AX_SOURCE=$AX
+[[ -x $(dirname "$AX_SOURCE")/ax-core ]] || die "no ax-core beside $AX_SOURCE; run 'make build' first"
 cp "$AX_SOURCE" "$WORK/ax"
+cp "$(dirname "$AX_SOURCE")/ax-core" "$WORK/ax-core"
 AX=$WORK/ax
 
 start_bg daemon ip netns exec "$NS" "$AX" daemon --rest-port "$REST_PORT" --node-interface "$NODE_IP"
@@ -373,7 +376,7 @@ launch_round() { # ROUND
     "$PY" - "$out" "$r" >>"$RAW" <<'EOF'
 import json, statistics, sys
 d = json.load(open(sys.argv[1]))
-# ax_startup: the ax binary alone (`ax --version`); ax_same_netns: `ax run --new-netns=false -- true`;
+# ax_startup: ax alone (`ax --version`: the front, one exec, ax-core's runtime); ax_same_netns: `ax run --new-netns=false -- true`;
 # takeover: `takeover -- true`, the C yardstick; floor: `execfloor true`, the NativeAOT runtime alone.
 for res, variant in zip(d["results"], ("direct", "ax", "ax_startup", "ax_same_netns", "takeover", "floor")):
     times = [t * 1000 for t in res["times"]]

@@ -16,7 +16,7 @@
 #   SOAK_CYCLE=15        seconds per cycle: each cycle restarts one server and replaces every client
 #   SOAK_OUT=DIR         where soak.csv and soak.svg go (default bench/results)
 #   SOAK_MARKDOWN=FILE   the report to update (default BENCHMARKS.md)
-#   AX_BINARY=PATH       the ax binary (default out/ax)
+#   AX_BINARY=PATH       the ax binary, the static front (default out/ax); ax-core beside it is copied too
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -97,6 +97,7 @@ ip -n "$NS" link set v1 up
 if ip -n "$NS" route show default | grep -q .; then die "namespace $NS has a default route; refusing to run"; fi
 
 cp "$AX" "$WORK/ax"   # a private copy: `make build` may replace out/ax meanwhile
+cp "$(dirname "$AX")/ax-core" "$WORK/ax-core"   # the rest of ax, which the front execs from beside itself
 AX=$WORK/ax
 start_bg daemon ip netns exec "$NS" "$AX" daemon --rest-port "$REST_PORT" --node-interface "$NODE_IP"
 DAEMON_PID=$LAST_PID

@@ -20,7 +20,7 @@ packages=(
     podman runc                 # apps in containers, the seed's `podman run --net none ...` line (ContainerTests)
     docker-compose              # the seed's compose files, run against podman's Docker API (ComposeTests, make image)
     busybox-static              # a root filesystem without a C library for those containers
-    musl-tools                  # out/ax-container: ax run's C launcher linked statically, for any image
+    musl-tools                  # out/ax: the static front (ax run's C launcher, musl), for any image
     systemd binutils init-system-helpers  # make deb and PackagingTests: systemd-analyze and a contained systemd, objdump, deb-systemd-helper
 )
 missing=()

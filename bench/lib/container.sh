@@ -7,7 +7,7 @@
 # a directory holding the host's true, nginx and wrk with the libraries ldd lists.
 #
 #   container_launch        `podman run --net none ... true` (direct) against the seed's
-#                           `podman run --net none -v RUN_DIR:/var/run/appswitch -v ax-container:/usr/bin/ax
+#                           `podman run --net none -v RUN_DIR:/var/run/appswitch -v out/ax:/usr/bin/ax
 #                           --entrypoint /usr/bin/ax ... run -- true` (ax): hyperfine, CT_RUNS runs a round
 #   container_wrk_keepalive wrk (2 threads, 50 conns) in one container against nginx in another: both
 #   container_wrk_close     --net none under ax (ax, nginx on virtual IP CT_APP_IP), or both on a podman
@@ -23,7 +23,7 @@
 
 CT_CONF=$WORK/containers.conf
 CT_ROOTFS=$WORK/ct-rootfs
-CT_LAUNCHER=$WORK/ax-container
+CT_LAUNCHER=$WORK/ax   # run.sh's private copy of the static front
 CT_PREFIX=axbench-$$-
 CT_NET=axbench-$$
 CT_SUBNET=10.213.204      # the bridge network's /24, inside the node namespace only
@@ -40,7 +40,7 @@ POD=(env "CONTAINERS_CONF=$CT_CONF" nsenter --net="/run/netns/$NS" podman)
 pod() { "${POD[@]}" "$@"; }
 
 # The seed's options for an app in a container under ax: no network, the run directory and the
-# static launcher (out/ax-container: runs whatever the image's C library) mounted, ax as entrypoint.
+# host's ax (the static front: runs whatever the image's C library) mounted, ax as entrypoint.
 ct_seed_args() { echo "--net none -v $RUN_DIR:/var/run/appswitch -v $CT_LAUNCHER:/usr/bin/ax --entrypoint /usr/bin/ax"; }
 
 ct_name() { echo "$CT_PREFIX$(date +%s%N)"; } # a fresh container name; ct_cleanup finds them by the prefix
@@ -48,10 +48,6 @@ ct_name() { echo "$CT_PREFIX$(date +%s%N)"; } # a fresh container name; ct_clean
 ct_setup() {
     [[ -f $CT_CONF ]] && return 0
     command -v podman >/dev/null || die "the container workloads need podman (apt-get install podman)"
-    local src
-    src=$(dirname "$AX_SOURCE")/ax-container
-    [[ -x $src ]] || die "no static launcher at $src; run 'make build' first"
-    cp "$src" "$CT_LAUNCHER"
     cat >"$CT_CONF" <<EOF
 [containers]
 cgroupns = "private"

@@ -72,7 +72,7 @@ internal sealed class ComposeSandbox : IDisposable
         Check(Shell.Run(import, null, TimeSpan.FromSeconds(60)), "podman import");
     }
 
-    /// <summary>The ax image as <c>make image</c> builds it (packaging/image/build.sh), from the ax binary under test and the ax-container beside it.</summary>
+    /// <summary>The ax image as <c>make image</c> builds it (packaging/image/build.sh), from the ax binary under test (the static front) and the ax-core beside it.</summary>
     internal void BuildAxImage(string tag)
     {
         string script = Path.Combine(PackagingTests.RepoRoot, "packaging", "image", "build.sh");

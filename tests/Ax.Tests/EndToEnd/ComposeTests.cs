@@ -22,8 +22,8 @@ public sealed partial class ComposeTests(ITestOutputHelper output)
     /// <summary>
     /// The seed's http server compose file: an unprivileged container with no network whose entrypoint is
     /// <c>/usr/bin/ax run --name test</c>, curled by name from the node. The image holds the host's python
-    /// (glibc) where python:alpine keeps its own; the mounted "/usr/bin" holds out/ax-container as ax, the
-    /// static launcher that runs in a musl image like the seed's too.
+    /// (glibc) where python:alpine keeps its own; the mounted "/usr/bin" holds ax and ax-core as
+    /// <c>make install</c> lays them out on the host: ax, the static front, runs in a musl image like the seed's too.
     /// </summary>
     [Fact]
     public void SeedHttpServerComposeFile_ServesPythonByName_FromAContainerWithNoNetwork_AndDownRemovesIt()
@@ -32,8 +32,10 @@ public sealed partial class ComposeTests(ITestOutputHelper output)
         using var sandbox = new ComposeSandbox();
         var clock = Stopwatch.StartNew();
         sandbox.ImportPythonImage(PythonImage);
-        string usrBin = sandbox.NewDirectory("usr-bin");
-        File.Copy(PodmanSandbox.ContainerLauncher, Path.Combine(usrBin, "ax"));
+        string host = sandbox.NewDirectory("host");
+        PackagingTests.Make("install", $"DESTDIR={host}", "PREFIX=/usr");
+        string usrBin = Path.Combine(host, "usr", "bin");
+        Assert.Equal(["ax", "ax-core"], Directory.GetFiles(usrBin).Select(Path.GetFileName).Order());
         string file = sandbox.WriteFile("docker-compose-httpserver.yaml", SeedFile("docker-compose-httpserver.yaml")
             .Replace("image: python:alpine", $"image: {PythonImage}", StringComparison.Ordinal)
             .Replace("- /usr/bin:/usr/bin", $"- {usrBin}:/usr/bin", StringComparison.Ordinal)
@@ -98,8 +100,8 @@ public sealed partial class ComposeTests(ITestOutputHelper output)
             foreach (var host in hosts)
             {
                 Assert.Equal(SHA256.HashData(File.ReadAllBytes(AxBinary.Path)), SHA256.HashData(File.ReadAllBytes(host.InstalledAx)));
-                Assert.True(File.Exists(Path.Combine(host.UsrBin, "ax-container")));
-                Assert.Contains("ax image: installed ax and ax-container into the host's /usr/bin", host.Logs(sandbox), StringComparison.Ordinal);
+                Assert.Equal(SHA256.HashData(File.ReadAllBytes(PodmanSandbox.Core)), SHA256.HashData(File.ReadAllBytes(Path.Combine(host.UsrBin, "ax-core"))));
+                Assert.Contains("ax image: installed ax and ax-core into the host's /usr/bin", host.Logs(sandbox), StringComparison.Ordinal);
             }
 
             Assert.Contains("ax: note: AX_FEDERATION_GATEWAY_IP is ignored", hosts[0].Logs(sandbox), StringComparison.Ordinal);

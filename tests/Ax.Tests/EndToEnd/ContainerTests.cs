@@ -6,8 +6,8 @@ namespace Ax.Tests.EndToEnd;
 /// --entrypoint /usr/bin/ax IMAGE run --ip 1.1.1.1 ...</c>, in an unprivileged container (no
 /// --privileged, no added capabilities), with the test node's run directory mounted at
 /// /var/run/appswitch and podman started in the node's namespace. IMAGE is a root filesystem directory
-/// (--rootfs): a libc-free one for the static container launcher (out/ax-container), one with the host's
-/// glibc for the full out/ax.
+/// (--rootfs): a libc-free one where /usr/bin/ax, the static front, is all of ax that runs, and one with the
+/// host's glibc where ax-core is mounted beside it (as a mount of the host's whole /usr/bin brings it).
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class ContainerTests
@@ -18,13 +18,13 @@ public sealed class ContainerTests
 
     [Theory]
     [MemberData(nameof(Launchers))]
-    public void SeedLine_ContainerOnVirtualIp_IsCurledByAnAxClientOnTheHost_AndSaysWhereItRuns(bool staticLauncher)
+    public void SeedLine_ContainerOnVirtualIp_IsCurledByAnAxClientOnTheHost_AndSaysWhereItRuns(bool frontOnly)
     {
         using var node = TestNode.Create();
         using var podman = new PodmanSandbox();
-        string rootfs = podman.MakeRootfs("image", "hello-from-container", glibc: !staticLauncher);
+        string rootfs = podman.MakeRootfs("image", "hello-from-container", glibc: !frontOnly);
 
-        var server = podman.Start(node, [.. SeedOptions(node, staticLauncher), "--rootfs", rootfs, "run", "--ip", "1.1.1.1", "httpd", "-f", "-p", "80", "-h", "/www"]);
+        var server = podman.Start(node, [.. SeedOptions(node, frontOnly), "--rootfs", rootfs, "run", "--ip", "1.1.1.1", "httpd", "-f", "-p", "80", "-h", "/www"]);
         node.WaitForServers("1.1.1.1:80");
         var result = node.Ax("run", "--", "curl", "-sS", "--max-time", "5", "1.1.1.1");
 
@@ -33,13 +33,60 @@ public sealed class ContainerTests
         Assert.Contains("ax: note: the app runs in this network namespace, which has only lo (as in a container started with --net none)", server.Output);
     }
 
+    /// <summary>
+    /// The seed's compose files mount the host's whole /usr/bin: there ax, the static front, and ax-core lie
+    /// side by side as <c>make install</c> puts them. In an image with no C library the front launches the
+    /// app itself; ax-core cannot start there, so any other command says to use the host's ax.
+    /// </summary>
+    [Fact]
+    public void HostUsrBinMounted_InALibcFreeContainer_ServesOnAVirtualIp_AndOtherCommandsSayToUseTheHostsAx()
+    {
+        using var node = TestNode.Create();
+        using var podman = new PodmanSandbox();
+        string rootfs = podman.MakeRootfs("image", "hello-from-busybox");
+        string host = Directory.CreateDirectory(Path.Combine(podman.Root, "host")).FullName;
+        PackagingTests.Make("install", $"DESTDIR={host}", "PREFIX=/usr");
+        string[] hostUsrBin = ["--net", "none", "-v", $"{node.RunDir}:{RunDir}", "-v", $"{Path.Combine(host, "usr", "bin")}:/usr/bin", "--entrypoint", "/usr/bin/ax"];
+
+        var server = podman.Start(node, [.. hostUsrBin, "--rootfs", rootfs, "run", "--ip", "1.1.1.1", "httpd", "-f", "-p", "80", "-h", "/www"]);
+        node.WaitForServers("1.1.1.1:80");
+        var curl = node.Ax("run", "--", "curl", "-sS", "--max-time", "5", "1.1.1.1");
+        var getApps = podman.Run(node, [.. hostUsrBin, "--rootfs", rootfs, "get", "apps"]);
+
+        Assert.True(curl.ExitCode == 0, $"{curl}\n--- container ---\n{server.Output}");
+        Assert.Equal("hello-from-busybox", curl.Stdout.Trim());
+        Assert.NotEqual(0, getApps.ExitCode);
+        Assert.Equal(string.Empty, getApps.Stdout);
+        string said = Assert.Single(getApps.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("ax-core, the rest of ax, cannot run here", said, StringComparison.Ordinal);
+        Assert.EndsWith("use the ax on the host for every other command", said, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A launch the front hands over (--user is the full launcher's) runs in ax-core where it can start: in
+    /// an image with glibc, ax-core mounted beside the front.
+    /// </summary>
+    [Fact]
+    public void FallbackLaunch_InAGlibcContainerWithAxCoreMounted_RunsThroughAxCore()
+    {
+        using var node = TestNode.Create();
+        using var podman = new PodmanSandbox();
+        string rootfs = podman.MakeRootfs("image", "unused", glibc: true);
+        File.WriteAllText(Path.Combine(rootfs, "etc", "passwd"), "root:x:0:0::/:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n");
+
+        var result = podman.Run(node, [.. SeedOptions(node, frontOnly: false), "--rootfs", rootfs, "run", "--user", "nobody", "--", "id", "-u"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("65534", result.Stdout.Trim());
+    }
+
     [Fact]
     public void ContainerAndHostApp_OnTheSameIp_AreBothAnswering()
     {
         using var node = TestNode.Create();
         using var podman = new PodmanSandbox();
         string rootfs = podman.MakeRootfs("image", "from-container");
-        podman.Start(node, [.. SeedOptions(node, staticLauncher: true), "--rootfs", rootfs, "run", "--ip", "1.1.1.1", "httpd", "-f", "-p", "80", "-h", "/www"]);
+        podman.Start(node, [.. SeedOptions(node, frontOnly: true), "--rootfs", rootfs, "run", "--ip", "1.1.1.1", "httpd", "-f", "-p", "80", "-h", "/www"]);
         node.StartApp("--ip", "1.1.1.1", "--", "python3", Scripts.Path("serve_text.py"), "80", "from-host");
         node.WaitForServers("1.1.1.1:80", count: 2);
 
@@ -63,7 +110,7 @@ public sealed class ContainerTests
         node.StartApp("--ip", "3.3.3.3", "--", "python3", Scripts.Path("serve_text.py"), "80", "from-host");
         node.WaitForServers("3.3.3.3:80");
 
-        var result = podman.Run(node, [.. SeedOptions(node, staticLauncher: true), "--user", "65534:65534", "--rootfs", rootfs, "run", "--", "wget", "-qO-", "http://3.3.3.3/"]);
+        var result = podman.Run(node, [.. SeedOptions(node, frontOnly: true), "--user", "65534:65534", "--rootfs", rootfs, "run", "--", "wget", "-qO-", "http://3.3.3.3/"]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("from-host", result.Stdout.Trim());
@@ -76,17 +123,17 @@ public sealed class ContainerTests
     /// </summary>
     [Theory]
     [MemberData(nameof(Launchers))]
-    public void AppInAContainer_ResolvesAxNames_ThroughTheNameserverItsImageNames(bool staticLauncher)
+    public void AppInAContainer_ResolvesAxNames_ThroughTheNameserverItsImageNames(bool frontOnly)
     {
         using var node = TestNode.Create();
         using var podman = new PodmanSandbox();
-        string rootfs = podman.MakeRootfs("image", "unused", glibc: !staticLauncher);
+        string rootfs = podman.MakeRootfs("image", "unused", glibc: !frontOnly);
         File.WriteAllText(Path.Combine(rootfs, "etc", "resolv.conf"), "nameserver 192.0.2.53\n"); // --net none keeps the image's own file
         node.StartApp("--ip", "3.3.3.3", "--name", "web", "--", "python3", Scripts.Path("serve_text.py"), "80", "from-host");
         node.WaitForServers("3.3.3.3:80");
 
-        var byName = podman.Run(node, [.. SeedOptions(node, staticLauncher), "--rootfs", rootfs, "run", "--", "wget", "-qO-", "http://web/"]);
-        var kept = podman.Run(node, [.. SeedOptions(node, staticLauncher), "--rootfs", rootfs, "run", "--dns-override=false", "--", "wget", "-qO-", "http://web/"]);
+        var byName = podman.Run(node, [.. SeedOptions(node, frontOnly), "--rootfs", rootfs, "run", "--", "wget", "-qO-", "http://web/"]);
+        var kept = podman.Run(node, [.. SeedOptions(node, frontOnly), "--rootfs", rootfs, "run", "--dns-override=false", "--", "wget", "-qO-", "http://web/"]);
 
         Assert.True(byName.ExitCode == 0, byName.ToString());
         Assert.Equal("from-host", byName.Stdout.Trim());
@@ -110,8 +157,8 @@ public sealed class ContainerTests
         node.StartApp("--ip", "3.3.3.3", "--name", "web", "--", "python3", Scripts.Path("serve_text.py"), "80", "from-host");
         node.WaitForServers("3.3.3.3:80");
 
-        var musl = podman.Run(node, [.. SeedOptions(node, staticLauncher: true), "--rootfs", rootfs, "run", "--", "/bin/musl_resolve", "web"]);
-        var go = podman.Run(node, [.. SeedOptions(node, staticLauncher: true), "--rootfs", rootfs, "run", "--", "/bin/go_http", "get", "http://web/"]);
+        var musl = podman.Run(node, [.. SeedOptions(node, frontOnly: true), "--rootfs", rootfs, "run", "--", "/bin/musl_resolve", "web"]);
+        var go = podman.Run(node, [.. SeedOptions(node, frontOnly: true), "--rootfs", rootfs, "run", "--", "/bin/go_http", "get", "http://web/"]);
 
         Assert.True(musl.ExitCode == 0, musl.ToString());
         Assert.Equal("3.3.3.3", musl.Stdout.Trim());
@@ -126,7 +173,7 @@ public sealed class ContainerTests
         using var podman = new PodmanSandbox();
         string rootfs = podman.MakeRootfs("image", "unused", glibc: true);
 
-        var inContainer = podman.Run(node, [.. SeedOptions(node, staticLauncher: false), "--rootfs", rootfs, "run", "--", "grep", "NoNewPrivs", "/proc/self/status"]);
+        var inContainer = podman.Run(node, [.. SeedOptions(node, frontOnly: false), "--rootfs", rootfs, "run", "--", "grep", "NoNewPrivs", "/proc/self/status"]);
         var onHost = node.Ax("run", "--", "grep", "NoNewPrivs", "/proc/self/status");
 
         Assert.True(inContainer.ExitCode == 0, inContainer.ToString());
@@ -136,13 +183,13 @@ public sealed class ContainerTests
 
     [Theory]
     [MemberData(nameof(Launchers))]
-    public void RunDirectoryNotMounted_SaysToMountIt(bool staticLauncher)
+    public void RunDirectoryNotMounted_SaysToMountIt(bool frontOnly)
     {
         using var node = TestNode.Create();
         using var podman = new PodmanSandbox();
-        string rootfs = podman.MakeRootfs("image", "unused", glibc: !staticLauncher);
+        string rootfs = podman.MakeRootfs("image", "unused", glibc: !frontOnly);
 
-        var result = podman.Run(node, "--net", "none", "-v", $"{Launcher(staticLauncher)}:/usr/bin/ax", "--entrypoint", "/usr/bin/ax", "--rootfs", rootfs, "run", "--", "true");
+        var result = podman.Run(node, ["--net", "none", .. Mounts(frontOnly), "--entrypoint", "/usr/bin/ax", "--rootfs", rootfs, "run", "--", "true"]);
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains($"mount the host's run directory into", result.Stderr);
@@ -155,15 +202,15 @@ public sealed class ContainerTests
     /// </summary>
     [Theory]
     [MemberData(nameof(Launchers))]
-    public void RunDirectoryMountedReadOnly_IsEnough_TheAppReachesAHostServer(bool staticLauncher)
+    public void RunDirectoryMountedReadOnly_IsEnough_TheAppReachesAHostServer(bool frontOnly)
     {
         using var node = TestNode.Create();
         using var podman = new PodmanSandbox();
-        string rootfs = podman.MakeRootfs("image", "unused", glibc: !staticLauncher);
+        string rootfs = podman.MakeRootfs("image", "unused", glibc: !frontOnly);
         node.StartApp("--ip", "3.3.3.3", "--", "python3", Scripts.Path("serve_text.py"), "80", "from-host");
         node.WaitForServers("3.3.3.3:80");
 
-        var result = podman.Run(node, "--net", "none", "-v", $"{node.RunDir}:{RunDir}:ro", "-v", $"{Launcher(staticLauncher)}:/usr/bin/ax", "--entrypoint", "/usr/bin/ax", "--rootfs", rootfs, "run", "--", "wget", "-qO-", "http://3.3.3.3/");
+        var result = podman.Run(node, ["--net", "none", "-v", $"{node.RunDir}:{RunDir}:ro", .. Mounts(frontOnly), "--entrypoint", "/usr/bin/ax", "--rootfs", rootfs, "run", "--", "wget", "-qO-", "http://3.3.3.3/"]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("from-host", result.Stdout.Trim());
@@ -171,17 +218,17 @@ public sealed class ContainerTests
 
     [Theory]
     [MemberData(nameof(Launchers))]
-    public void SeccompForbiddenByTheRuntimesProfile_SaysWhatToAllow(bool staticLauncher)
+    public void SeccompForbiddenByTheRuntimesProfile_SaysWhatToAllow(bool frontOnly)
     {
         using var node = TestNode.Create();
         using var podman = new PodmanSandbox();
-        string rootfs = podman.MakeRootfs("image", "unused", glibc: !staticLauncher);
+        string rootfs = podman.MakeRootfs("image", "unused", glibc: !frontOnly);
         string profile = Path.Combine(podman.Root, "no-seccomp.json");
         File.WriteAllText(profile, """
             {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["seccomp"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
             """);
 
-        var result = podman.Run(node, [.. SeedOptions(node, staticLauncher), "--security-opt", $"seccomp={profile}", "--rootfs", rootfs, "run", "--", "sh", "-c", "echo started"]);
+        var result = podman.Run(node, [.. SeedOptions(node, frontOnly), "--security-opt", $"seccomp={profile}", "--rootfs", rootfs, "run", "--", "sh", "-c", "echo started"]);
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.DoesNotContain("started", result.Stdout);
@@ -189,9 +236,12 @@ public sealed class ContainerTests
         Assert.Contains("allow seccomp in the profile", result.Stderr);
     }
 
-    /// <summary>The seed's options before IMAGE, with the node's run directory and the launcher under test.</summary>
-    private static string[] SeedOptions(TestNode node, bool staticLauncher) =>
-        ["--net", "none", "-v", $"{node.RunDir}:{RunDir}", "-v", $"{Launcher(staticLauncher)}:/usr/bin/ax", "--entrypoint", "/usr/bin/ax"];
+    /// <summary>The seed's options before IMAGE, with the node's run directory and the ax under test.</summary>
+    private static string[] SeedOptions(TestNode node, bool frontOnly) =>
+        ["--net", "none", "-v", $"{node.RunDir}:{RunDir}", .. Mounts(frontOnly), "--entrypoint", "/usr/bin/ax"];
 
-    private static string Launcher(bool staticLauncher) => staticLauncher ? PodmanSandbox.ContainerLauncher : AxBinary.Path;
+    /// <summary>The seed's one mount of the host's ax, and with ax-core, the rest of ax, beside it.</summary>
+    private static string[] Mounts(bool frontOnly) => frontOnly
+        ? ["-v", $"{AxBinary.Path}:/usr/bin/ax"]
+        : ["-v", $"{AxBinary.Path}:/usr/bin/ax", "-v", $"{PodmanSandbox.Core}:/usr/bin/ax-core"];
 }

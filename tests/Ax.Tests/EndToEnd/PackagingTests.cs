@@ -12,10 +12,10 @@ namespace Ax.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public sealed class PackagingTests(BuiltPackage package) : IClassFixture<BuiltPackage>
 {
-    private static readonly string[] InstalledFiles = ["etc/default/ax", "usr/local/bin/ax", "usr/local/lib/systemd/system/ax.service"];
+    private static readonly string[] InstalledFiles = ["etc/default/ax", "usr/local/bin/ax", "usr/local/bin/ax-core", "usr/local/lib/systemd/system/ax.service"];
 
     [Fact]
-    public void MakeInstall_LaysOutTheBinaryTheUnitAndTheSettingsFile_AndUninstallRemovesExactlyThose()
+    public void MakeInstall_LaysOutTheFrontAxCoreTheUnitAndTheSettingsFile_AndUninstallRemovesExactlyThose()
     {
         using var stage = new ScratchDirectory();
         Make("install", $"DESTDIR={stage.Path}");
@@ -23,6 +23,8 @@ public sealed class PackagingTests(BuiltPackage package) : IClassFixture<BuiltPa
         Assert.Equal(InstalledFiles, stage.Files());
         Assert.Equal(File.ReadAllBytes(AxBinary.Path), File.ReadAllBytes(stage.At("usr/local/bin/ax")));
         Assert.True(File.GetUnixFileMode(stage.At("usr/local/bin/ax")).HasFlag(UnixFileMode.OtherExecute));
+        Assert.Equal(File.ReadAllBytes(PodmanSandbox.Core), File.ReadAllBytes(stage.At("usr/local/bin/ax-core")));
+        Assert.True(File.GetUnixFileMode(stage.At("usr/local/bin/ax-core")).HasFlag(UnixFileMode.OtherExecute));
 
         var unit = UnitFile.Read(stage.At("usr/local/lib/systemd/system/ax.service"));
         Assert.Equal("/usr/local/bin/ax daemon", unit["ExecStart"]);
@@ -116,7 +118,7 @@ public sealed class PackagingTests(BuiltPackage package) : IClassFixture<BuiltPa
     }
 
     [Fact]
-    public void MakeDeb_BuildsAPackageOfTheBinaryTheUnitAndTheConffile_WithItsDependencies()
+    public void MakeDeb_BuildsAPackageOfTheFrontAxCoreTheUnitAndTheConffile_WithItsDependencies()
     {
         string deb = package.Path;
 
@@ -127,12 +129,13 @@ public sealed class PackagingTests(BuiltPackage package) : IClassFixture<BuiltPa
         Assert.Matches(@"^libc6 \(>= 2\.[0-9]+\), libssl3, serf$", Field(deb, "Depends"));
         Assert.Equal(version, Run(AxBinary.Path, "--version").Stdout.Trim());
 
-        // Only the three files (and their directories), owned by root.
+        // Only the four files (and their directories), owned by root.
         string[] contents = Run("dpkg-deb", "-c", deb).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.All(contents, line => Assert.Contains(" root/root ", line));
         string[] files = [.. contents.Where(l => !l.StartsWith('d')).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1])];
-        Assert.Equal(["./etc/default/ax", "./lib/systemd/system/ax.service", "./usr/bin/ax"], files.Order(StringComparer.Ordinal));
+        Assert.Equal(["./etc/default/ax", "./lib/systemd/system/ax.service", "./usr/bin/ax", "./usr/bin/ax-core"], files.Order(StringComparer.Ordinal));
         Assert.Contains(contents, l => l.StartsWith("-rwxr-xr-x", StringComparison.Ordinal) && l.EndsWith("./usr/bin/ax", StringComparison.Ordinal));
+        Assert.Contains(contents, l => l.StartsWith("-rwxr-xr-x", StringComparison.Ordinal) && l.EndsWith("./usr/bin/ax-core", StringComparison.Ordinal));
 
         Assert.Equal("/etc/default/ax", Run("dpkg-deb", "-I", deb, "conffiles").Stdout.Trim());
         using var extracted = new ScratchDirectory();
@@ -159,6 +162,7 @@ public sealed class PackagingTests(BuiltPackage package) : IClassFixture<BuiltPa
         // --force-depends: serf and libssl3 are this machine's, not the scratch root's.
         Dpkg(root, "--force-depends", "-i", deb);
         Assert.True(File.Exists(root.At("usr/bin/ax")));
+        Assert.True(File.Exists(root.At("usr/bin/ax-core")));
         Assert.True(File.Exists(root.At("lib/systemd/system/ax.service")));
         Assert.True(File.Exists(root.At("etc/default/ax")));
         Assert.Equal("/lib/systemd/system/ax.service", new FileInfo(root.At("etc/systemd/system/multi-user.target.wants/ax.service")).LinkTarget);
@@ -168,6 +172,7 @@ public sealed class PackagingTests(BuiltPackage package) : IClassFixture<BuiltPa
         // Remove: the program and the unit go, the admin's settings (a conffile) stay until purge.
         Dpkg(root, "-r", "ax");
         Assert.False(File.Exists(root.At("usr/bin/ax")));
+        Assert.False(File.Exists(root.At("usr/bin/ax-core")));
         Assert.False(File.Exists(root.At("lib/systemd/system/ax.service")));
         Assert.True(File.Exists(root.At("etc/default/ax")));
 

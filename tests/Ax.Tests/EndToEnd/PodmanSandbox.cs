@@ -32,13 +32,13 @@ internal sealed class PodmanSandbox : IDisposable
 
     private string ConfigPath => Path.Combine(Root, "containers.conf");
 
-    /// <summary>The static launcher for containers, built beside out/ax by make build.</summary>
-    internal static string ContainerLauncher => Path.Combine(Path.GetDirectoryName(AxBinary.Path)!, "ax-container");
+    /// <summary>ax-core, the NativeAOT rest of ax that the static front out/ax execs, built beside it by make build.</summary>
+    internal static string Core => Path.Combine(Path.GetDirectoryName(AxBinary.Path)!, "ax-core");
 
     /// <summary>
     /// A root filesystem with no C library at all: busybox-static (sh, httpd, grep), a web root at /www
     /// that serves <paramref name="page"/>, and, with <paramref name="glibc"/>, the host's glibc files that
-    /// <c>ldd out/ax</c> lists, as in a Debian-based image.
+    /// <c>ldd out/ax-core</c> lists, as in a Debian-based image.
     /// </summary>
     internal string MakeRootfs(string name, string page, bool glibc = false)
     {
@@ -57,7 +57,7 @@ internal sealed class PodmanSandbox : IDisposable
         File.WriteAllText(Path.Combine(rootfs, "www", "index.html"), page + "\n");
         if (glibc)
         {
-            var ldd = Shell.Run(new ProcessStartInfo("ldd", [AxBinary.Path]), null, TimeSpan.FromSeconds(10));
+            var ldd = Shell.Run(new ProcessStartInfo("ldd", [Core]), null, TimeSpan.FromSeconds(10));
             foreach (string line in ldd.Stdout.Split('\n'))
             {
                 // "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or "/lib64/ld-linux-x86-64.so.2 (0x...)"

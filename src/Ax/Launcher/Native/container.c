@@ -1,23 +1,69 @@
 /*
- * The static container launcher (`make container-launcher`, out/ax-container): main.c linked statically
- * against musl, without the .NET program, so that it starts in any root filesystem, whatever its C library
- * or none (a busybox or alpine image: a glibc binary there fails with "no such file or directory", since
- * its dynamic loader is missing). NativeAOT links the full ax against the build machine's glibc only
- * (README, "Containers", says what was measured).
+ * The static front (out/ax, `make build`): main.c linked statically against musl, without the .NET
+ * program, so that `ax` starts in any root filesystem, whatever its C library or none (a busybox or alpine
+ * image that mounts the host's /usr/bin: a glibc binary there fails with "no such file or directory",
+ * since its dynamic loader is missing). NativeAOT links the rest of ax (ax-core, installed beside it)
+ * against the build machine's glibc only (README, "Apps in containers").
  *
- * It runs the plain `ax run` that main.c launches by itself; this file stands in for the .NET program
- * where main.c would hand over, and says in one sentence why the launch cannot go on here.
+ * main.c runs the plain `ax run` itself; every other command, and every launch it hands over, is
+ * ax-core's: this file execs it, same argv. Where ax-core cannot run, it says in one sentence why the
+ * command cannot go on here.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DEFAULT_RUN_DIR "/var/run/appswitch"
 
 extern int ax_fallback_reason;
 extern int ax_fallback_errno;
+
+/* Why ax-core could not be executed: ENOENT also when it is a glibc binary in an image without glibc's
+ * loader (execve(2), "ENOENT ... the ELF interpreter was not found"). */
+static int core_errno;
+
+/* The directory of the running front: /proc/self/exe's target (proc(5)), which follows the symlinks
+ * a user may call ax through; argv[0]'s directory where /proc is not mounted. */
+static int front_directory(const char *argv0, char *directory, size_t size)
+{
+    ssize_t length = readlink("/proc/self/exe", directory, size - 1);
+    if (length > 0 && directory[0] == '/') {
+        directory[length] = '\0';
+    } else if (strchr(argv0, '/') != NULL && strlen(argv0) < size) {
+        strcpy(directory, argv0);
+    } else {
+        return -1;
+    }
+    char *slash = strrchr(directory, '/');
+    if (slash == directory) {
+        slash[1] = '\0';
+    } else {
+        *slash = '\0';
+    }
+    return 0;
+}
+
+void ax_front_exec_core(char **argv, int tried)
+{
+    char directory[4096];
+    char core[4096 + 16];
+    if (front_directory(argv[0], directory, sizeof directory) != 0) {
+        core_errno = ENOENT;
+        return;
+    }
+    snprintf(core, sizeof core, "%s/ax-core", directory);
+    if (tried) {
+        setenv("AX_FRONT_TRIED", "1", 1); /* main.c: ax-core does not ask the daemon again */
+    }
+    execv(core, argv);
+    core_errno = errno;
+    if (tried) {
+        unsetenv("AX_FRONT_TRIED");
+    }
+}
 
 static const char *run_dir(void)
 {
@@ -28,8 +74,9 @@ static const char *run_dir(void)
 int __managed__Main(int argc, char **argv)
 {
     if (argc < 3 || strcmp(argv[1], "run") != 0) {
-        fputs("ax: this is ax's static launcher for containers, which runs only `ax run [options] COMMAND`; "
-              "use the ax on the host for every other command\n", stderr);
+        fprintf(stderr, "ax: this image has only ax's static launcher (ax-core, the rest of ax, cannot run here: %s), "
+                        "which runs only `ax run [options] COMMAND`; use the ax on the host for every other "
+                        "command\n", strerror(core_errno));
         return 2;
     }
     int error = ax_fallback_errno;

@@ -1,5 +1,7 @@
 /*
- * The process entry of the ax binary (CustomNativeMain in Ax.csproj).
+ * The process entry of both of ax's files: ax-core, the NativeAOT program (CustomNativeMain in Ax.csproj),
+ * and, linked statically against musl with container.c (-DAX_FRONT), ax itself, the static front that
+ * every command starts in and that execs ax-core for all but the launch below (container.c).
  *
  * Every command but one goes straight to the .NET program (__managed__Main). The one is `ax run`, and only
  * its plainest form: the launch of an app is paid by every app, and starting the .NET runtime alone costs
@@ -44,8 +46,16 @@
 
 extern int __managed__Main(int argc, char **argv);
 
+/* Set by the static front (container.c) when it tried the plain launch itself before handing over. */
+#define AX_FRONT_TRIED "AX_FRONT_TRIED"
+
+#ifdef AX_FRONT
+/* container.c: execs ax-core beside the front; returns only if it cannot run here. */
+extern void ax_front_exec_core(char **argv, int tried);
+#endif
+
 #ifndef __GLIBC__
-/* musl (the static container launcher, container.c) has no strerrorname_np; the names ax's messages use. */
+/* musl (the static front, container.c) has no strerrorname_np; the names ax's messages use. */
 static const char *strerrorname_np(int error)
 {
     switch (error) {
@@ -63,7 +73,7 @@ static const char *strerrorname_np(int error)
 #endif
 
 /* Why try_launch handed over (AX_FALLBACK_*), and the errno with it: the full launcher finds out again
- * and explains in C#; the static container launcher, which has no C#, explains from these (container.c). */
+ * and explains in C#; the static front, where ax-core cannot run,, explains from these (container.c). */
 int ax_fallback_reason;
 int ax_fallback_errno;
 
@@ -385,6 +395,12 @@ static int admit_and_exec(struct launch *launch, int listener, char **argv)
     return error == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
 }
 
+#ifdef AX_FRONT
+/* Set once ax-core turned out not to run here: then a root filesystem without /etc/resolv.conf just keeps
+ * its own resolver; with ax-core beside the front, ax-core explains the missing file as it always has. */
+static int front_alone;
+#endif
+
 /* Returns 1 with *code set when the launch ended here (the app could not start), 0 to fall back. */
 static int try_launch(int argc, char **argv, int *code)
 {
@@ -410,8 +426,8 @@ static int try_launch(int argc, char **argv, int *code)
 
     struct stat status;
     int no_resolv_conf = (launch.flags & FLAG_OVERRIDE_RESOLVER) && stat(RESOLV_CONF, &status) != 0;
-#ifdef AX_CONTAINER_LAUNCHER
-    if (no_resolv_conf) {
+#ifdef AX_FRONT
+    if (no_resolv_conf && front_alone) {
         launch.flags &= ~FLAG_OVERRIDE_RESOLVER; /* a bare root filesystem: no resolver to override */
         no_resolv_conf = 0;
     }
@@ -446,13 +462,38 @@ int ax_caller_ignored_sigpipe(void)
 
 int main(int argc, char **argv)
 {
-    /* Root only: an app's own namespaces need it, and the full launcher explains the alternatives. The
-     * static container launcher has no full launcher: it goes ahead as any user (container.c). */
-#ifdef AX_CONTAINER_LAUNCHER
-    if (argc >= 3 && strcmp(argv[1], "run") == 0) {
+    int run = argc >= 3 && strcmp(argv[1], "run") == 0;
+#ifdef AX_FRONT
+    /* The static front (out/ax, container.c): the plain launch here, everything else in ax-core beside
+     * it. Root only, as in ax-core, so a user on the host gets the full launcher's explanations; where
+     * ax-core cannot run (a musl or libc-free image), the fast path is all there is, for any user. */
+    int code;
+    if (run && geteuid() == 0) {
+        if (try_launch(argc, argv, &code)) {
+            return code;
+        }
+        ax_front_exec_core(argv, 1);
+        front_alone = 1;
+        if (ax_fallback_reason == AX_FALLBACK_RESOLV && try_launch(argc, argv, &code)) {
+            return code;
+        }
+    } else {
+        ax_front_exec_core(argv, 0);
+        front_alone = 1;
+        if (run && try_launch(argc, argv, &code)) {
+            return code;
+        }
+    }
+    return __managed__Main(argc, argv); /* container.c: says why nothing more can run here */
 #else
-    if (argc >= 3 && strcmp(argv[1], "run") == 0 && geteuid() == 0) {
-#endif
+    /* Root only: an app's own namespaces need it, and the full launcher explains the alternatives. Not
+     * when the static front already tried this launch and handed over: the daemon is not asked twice.
+     * The variable goes before the runtime reads the environment, so the app does not inherit it. */
+    int front_tried = getenv(AX_FRONT_TRIED) != NULL;
+    if (front_tried) {
+        unsetenv(AX_FRONT_TRIED);
+    }
+    if (run && !front_tried && geteuid() == 0) {
         int code;
         if (try_launch(argc, argv, &code)) {
             return code;
@@ -461,4 +502,5 @@ int main(int argc, char **argv)
     struct sigaction sigpipe;
     caller_ignored_sigpipe = sigaction(SIGPIPE, NULL, &sigpipe) == 0 && sigpipe.sa_handler == SIG_IGN;
     return __managed__Main(argc, argv);
+#endif
 }
