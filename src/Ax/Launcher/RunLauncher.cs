@@ -93,7 +93,9 @@ internal static class RunLauncher
 
             if (options.DnsOverride && reply.ResolvConf is not null)
             {
-                ResolverOverride.Apply(reply.ResolvConf);
+                // The daemon names its resolv.conf by its own path; the file is in the run directory this
+                // launcher reached it through, which a daemon in a container may see at another path.
+                ResolverOverride.Apply(Path.Combine(options.RunDir, Dns.ResolvConf.FileName));
             }
         }
 

@@ -71,10 +71,9 @@ public sealed partial class ComposeTests(ITestOutputHelper output)
     /// privileged, the seed's volumes and AX_* variables) in two nodes on one switch, each naming the other
     /// in AX_NEIGHBORS: the image installs ax into the mounted "/usr/bin", the two daemons form one cluster,
     /// an app started on host01 with the installed ax is curled by name from host02, and `down` stops both.
-    /// The run directory is mounted at its own path (AX_RUN_DIR names it), not at /var/run/appswitch: the
-    /// daemon tells `ax run` where its resolv.conf is by the daemon's own path, so the host and the
-    /// daemon's container must see the run directory at one path, as they do with the seed's
-    /// /var/run/appswitch:/var/run/appswitch.
+    /// Each node's run directory is a directory of the test's, mounted at the seed's /var/run/appswitch in
+    /// the daemon's container, so the host's ax (AX_RUN_DIR) and the daemon see it at different paths: a
+    /// launch finds the daemon's resolv.conf in the run directory it reached the daemon through.
     /// </summary>
     [Fact]
     public void SeedDaemonComposeFile_InTwoNodes_InstallsAx_FormsACluster_ServesByNameAcrossNodes_AndDownStopsTheDaemons()
@@ -176,8 +175,7 @@ public sealed partial class ComposeTests(ITestOutputHelper output)
             };
             string text = System.IO.File.ReadAllText(Path.Combine(PackagingTests.RepoRoot, "packaging", "compose", "docker-compose.yaml"))
                 .Replace("- /usr/bin:/usr/bin", $"- {usrBin}:/usr/bin", StringComparison.Ordinal)
-                .Replace("- /var/run/appswitch:/var/run/appswitch", $"- {runDir}:{runDir}", StringComparison.Ordinal)
-                .Replace("      - AX_DRIVER=", $"      - AX_RUN_DIR={runDir}\n      - AX_DRIVER=", StringComparison.Ordinal);
+                .Replace("- /var/run/appswitch:/var/run/appswitch", $"- {runDir}:/var/run/appswitch", StringComparison.Ordinal);
             text = Variable().Replace(text, m =>
             {
                 string variable = m.Groups[1].Value[2..^1];
