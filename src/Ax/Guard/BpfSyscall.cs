@@ -129,6 +129,33 @@ internal static unsafe class BpfSyscall
         return Descriptor(Interop.Bpf.Syscall(Interop.SyscallNumbers.Bpf, BPF_LINK_CREATE, &attr, (uint)sizeof(LinkCreateAttr)), out link);
     }
 
+    /// <summary>
+    /// Loads a cgroup sock_addr program for <paramref name="attachType"/> and links it to <paramref name="cgroup"/>:
+    /// the program and its link, or null for both and the reason in one sentence (with the verifier's log).
+    /// </summary>
+    internal static bool TryAttachSockAddr(string name, ReadOnlySpan<BpfInsn> instructions, uint attachType, OwnedFd cgroup, out OwnedFd? program, out OwnedFd? link, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
+    {
+        link = null;
+        Errno error = TryLoadSockAddrProgram(name, instructions, attachType, out program, out string verifierLog);
+        if (error != Errno.None)
+        {
+            problem = $"the kernel refused the program {name} ({error}); verifier: {(verifierLog.Length == 0 ? "(no message)" : verifierLog)}";
+            return false;
+        }
+
+        error = TryLinkCgroup(program!, cgroup, attachType, out link);
+        if (error != Errno.None)
+        {
+            program!.Dispose();
+            program = null;
+            problem = $"cannot attach the program {name} to this daemon's cgroup ({error}); a program attached there without BPF_F_ALLOW_MULTI keeps others out";
+            return false;
+        }
+
+        problem = null;
+        return true;
+    }
+
     internal static Errno TryUpdate(OwnedFd map, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         fixed (byte* k = key)

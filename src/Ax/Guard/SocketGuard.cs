@@ -102,24 +102,13 @@ internal sealed partial class SocketGuard : IDisposable
     /// <summary>Loads <paramref name="instructions"/> for <paramref name="attachType"/> and links it to this daemon's cgroup.</summary>
     internal bool TryAttach(string name, ReadOnlySpan<BpfInsn> instructions, uint attachType, [NotNullWhen(false)] out string? problem)
     {
-        Errno error = BpfSyscall.TryLoadSockAddrProgram(name, instructions, attachType, out OwnedFd? program, out string verifierLog);
-        if (error != Errno.None)
+        if (!BpfSyscall.TryAttachSockAddr(name, instructions, attachType, _cgroup, out OwnedFd? program, out OwnedFd? link, out problem))
         {
-            problem = $"the kernel refused the program {name} ({error}); verifier: {(verifierLog.Length == 0 ? "(no message)" : verifierLog)}";
-            return false;
-        }
-
-        error = BpfSyscall.TryLinkCgroup(program!, _cgroup, attachType, out OwnedFd? link);
-        if (error != Errno.None)
-        {
-            program!.Dispose();
-            problem = $"cannot attach the program {name} to this daemon's cgroup ({error}); a program attached there without BPF_F_ALLOW_MULTI keeps others out";
             return false;
         }
 
         _programs.Add(program!);
         _links.Add(link!);
-        problem = null;
         return true;
     }
 

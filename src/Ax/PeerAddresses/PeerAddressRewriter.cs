@@ -123,16 +123,14 @@ internal sealed partial class PeerAddressRewriter : IDisposable
             using (cgroup)
             {
                 // First on its hook: it shows what was dialled before the reveal programs look at the node address.
-                error = TryAttach("ax_dialled_from4", DialledSourceProgram.Build(dialled!.Fd), BPF_CGROUP_UDP4_RECVMSG, cgroup!, attachments, out problem);
-                if (error != Errno.None)
+                if (!TryAttach("ax_dialled_from4", DialledSourceProgram.Build(dialled!.Fd), BPF_CGROUP_UDP4_RECVMSG, cgroup!, attachments, out problem))
                 {
                     return null;
                 }
 
                 foreach (var (hook, attachType, name) in Programs)
                 {
-                    error = TryAttach(name, PeerAddressProgram.Build(hook, nodeIp, map!.Fd, guardMaps.Marker.Fd, peers!.Fd), attachType, cgroup!, attachments, out problem);
-                    if (error != Errno.None)
+                    if (!TryAttach(name, PeerAddressProgram.Build(hook, nodeIp, map!.Fd, guardMaps.Marker.Fd, peers!.Fd), attachType, cgroup!, attachments, out problem))
                     {
                         return null;
                     }
@@ -197,30 +195,17 @@ internal sealed partial class PeerAddressRewriter : IDisposable
         }
     }
 
-    /// <summary>Loads one sock_addr program and links it to the cgroup; the link goes into <paramref name="attachments"/>.</summary>
-    private static Errno TryAttach(string name, BpfInsn[] instructions, uint attachType, OwnedFd cgroup, List<OwnedFd> attachments, out string? problem)
+    /// <summary>Loads and links one sock_addr program; only the link is kept (in <paramref name="attachments"/>).</summary>
+    private static bool TryAttach(string name, BpfInsn[] instructions, uint attachType, OwnedFd cgroup, List<OwnedFd> attachments, out string? problem)
     {
-        problem = null;
-        Errno error = BpfSyscall.TryLoadSockAddrProgram(name, instructions, attachType, out OwnedFd? program, out string verifierLog);
-        if (error != Errno.None)
+        if (!BpfSyscall.TryAttachSockAddr(name, instructions, attachType, cgroup, out OwnedFd? program, out OwnedFd? link, out problem))
         {
-            problem = $"the kernel refused the {name} program ({error}); verifier: {(verifierLog.Length == 0 ? "(no message)" : verifierLog)}";
-            return error;
+            return false;
         }
 
-        using (program)
-        {
-            error = BpfSyscall.TryLinkCgroup(program!, cgroup, attachType, out OwnedFd? link);
-            if (error != Errno.None)
-            {
-                problem = $"cannot attach the {name} program to this daemon's cgroup ({error})";
-                return error;
-            }
-
-            attachments.Add(link!);
-        }
-
-        return Errno.None;
+        program!.Dispose();
+        attachments.Add(link!);
+        return true;
     }
 
     /// <summary>
