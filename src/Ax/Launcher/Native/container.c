@@ -16,10 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_RUN_DIR "/var/run/appswitch"
-
 extern int ax_fallback_reason;
 extern int ax_fallback_errno;
+extern const char *ax_run_dir(void);
 
 /* Why ax-core could not be executed: ENOENT also when it is a glibc binary in an image without glibc's
  * loader (execve(2), "ENOENT ... the ELF interpreter was not found"). */
@@ -65,12 +64,6 @@ void ax_front_exec_core(char **argv, int tried)
     }
 }
 
-static const char *run_dir(void)
-{
-    const char *dir = getenv("AX_RUN_DIR");
-    return dir && *dir ? dir : DEFAULT_RUN_DIR;
-}
-
 int __managed__Main(int argc, char **argv)
 {
     if (argc < 3 || strcmp(argv[1], "run") != 0) {
@@ -87,11 +80,11 @@ int __managed__Main(int argc, char **argv)
     case 2: /* AX_FALLBACK_CONNECT: connect(2) on the control socket */
         if (error == EACCES) {
             fprintf(stderr, "ax: permission denied on %s/ax.sock; mount the host's run directory as it is, "
-                            "without changing its owner or mode\n", run_dir());
+                            "without changing its owner or mode\n", ax_run_dir());
         } else {
             fprintf(stderr, "ax: no ax daemon answers at %s/ax.sock (%s); mount the host's run directory into "
                             "the container (-v /var/run/appswitch:/var/run/appswitch) and check that `ax daemon` "
-                            "runs on the host\n", run_dir(), strerror(error));
+                            "runs on the host\n", ax_run_dir(), strerror(error));
         }
         return 1;
     case 4: /* AX_FALLBACK_COMMAND */

@@ -170,8 +170,8 @@ static ssize_t receive_message(int socket_fd, int *fd)
     return received;
 }
 
-/* The run directory as this process sees it: AX_RUN_DIR, or the default. */
-static const char *launcher_run_dir(void)
+/* The run directory as this process sees it: AX_RUN_DIR, or the default (container.c's messages use it too). */
+const char *ax_run_dir(void)
 {
     const char *run_dir = getenv("AX_RUN_DIR");
     return run_dir && *run_dir ? run_dir : DEFAULT_RUN_DIR;
@@ -180,7 +180,7 @@ static const char *launcher_run_dir(void)
 static int connect_daemon(void)
 {
     struct sockaddr_un address = { .sun_family = AF_UNIX };
-    int length = snprintf(address.sun_path, sizeof address.sun_path, "%s/ax.sock", launcher_run_dir());
+    int length = snprintf(address.sun_path, sizeof address.sun_path, "%s/ax.sock", ax_run_dir());
     if (length < 0 || (size_t)length >= sizeof address.sun_path) {
         return -1;
     }
@@ -233,7 +233,7 @@ static int plan(struct launch *launch, int argc, char **argv)
     if (resolv_length > 0) {
         /* The daemon names its resolv.conf by its own path; the file is in the run directory this launcher
          * reached it through, which a daemon in a container may see at another path (Dns/ResolvConf.cs). */
-        int length = snprintf(launch->resolv_conf, sizeof launch->resolv_conf, "%s/resolv.conf", launcher_run_dir());
+        int length = snprintf(launch->resolv_conf, sizeof launch->resolv_conf, "%s/resolv.conf", ax_run_dir());
         if (length < 0 || (size_t)length >= sizeof launch->resolv_conf) {
             return -1;
         }
